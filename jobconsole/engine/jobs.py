@@ -1,0 +1,79 @@
+"""A registered job: its function, cadence, run mode and timeout, validated once."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import schedule
+
+from jobconsole.engine.timing import Cadence
+from jobconsole.runs import RunMode
+
+JobFunc = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: JobFunc
+    cadence: Cadence
+    run_mode: RunMode
+    timeout: timedelta
+
+
+def build_job_spec(
+    name: object,
+    func: object,
+    job_schedule: object,
+    run_in_process: object,
+    timeout_minutes: object,
+) -> JobSpec:
+    """Check one ``register`` call; every problem is a ValueError naming the job."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"job name must be a non-empty string, got {name!r}")
+    label = f"job {name!r}"
+    if not callable(func):
+        raise ValueError(f"{label}: func must be callable (a function taking stop_event), got {func!r}")
+    if not isinstance(job_schedule, schedule.Job):
+        raise ValueError(
+            f"{label}: job_schedule must be an unfinished schedule job such as "
+            f"schedule.every().day.at('03:00'), got {job_schedule!r}"
+        )
+    if job_schedule.job_func is not None:
+        raise ValueError(
+            f"{label}: job_schedule is already finished (.do() was called, which also put it on "
+            "schedule's global scheduler); pass it without .do(), e.g. schedule.every().day.at('03:00')"
+        )
+    try:
+        cadence = Cadence.from_job(job_schedule)
+    except (ValueError, schedule.ScheduleError) as exc:
+        raise ValueError(f"{label}: {exc}") from None
+    if not isinstance(run_in_process, bool):
+        raise ValueError(f"{label}: run_in_process must be True or False, got {run_in_process!r}")
+    if (
+        isinstance(timeout_minutes, bool)
+        or not isinstance(timeout_minutes, int | float)
+        or not math.isfinite(timeout_minutes)
+        or timeout_minutes <= 0
+    ):
+        raise ValueError(f"{label}: timeout_minutes must be a positive number of minutes, got {timeout_minutes!r}")
+    if run_in_process:
+        try:
+            pickle.dumps(func)
+        except Exception as exc:
+            raise ValueError(
+                f"{label}: run_in_process=True needs a module-level function, because it is sent to "
+                f"the child process by reference ({type(exc).__name__}: {exc})"
+            ) from None
+    return JobSpec(
+        name=name,
+        func=func,  # type: ignore[arg-type]
+        cadence=cadence,
+        run_mode=RunMode.PROCESS if run_in_process else RunMode.THREAD,
+        timeout=timedelta(minutes=timeout_minutes),
+    )

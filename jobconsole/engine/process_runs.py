@@ -1,0 +1,115 @@
+"""Process runs: a child per run, in its own process group, ended in steps.
+
+Children come from a fork server (safe in a multi-threaded parent, unlike a
+plain fork) that has the job modules preloaded, so a child starts warm instead
+of importing the application again. The child builds its :class:`Outcome`
+itself and sends only that back; it never touches the parent's database
+connections.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.forkserver
+import os
+import signal
+from collections.abc import Iterable
+from typing import Any
+
+from jobconsole.engine.jobs import JobFunc
+from jobconsole.engine.outcome import Outcome, describe_exception, outcome_of_exception, outcome_of_return
+
+_context = multiprocessing.get_context("forkserver")
+
+
+def prepare_fork_server(modules: Iterable[str]) -> None:
+    """Preload ``modules`` in the fork server and start it now, not on the first due run.
+
+    The preload list only takes effect if the fork server is not running yet.
+    """
+    _context.set_forkserver_preload(sorted({__name__, *modules}))
+    multiprocessing.forkserver.ensure_running()
+
+
+def _child_main(func: JobFunc, stop_event: Any, conn: multiprocessing.connection.Connection) -> None:
+    # A session of its own makes the child the leader of a new process group, so
+    # the parent can end it together with everything it started.
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        outcome = outcome_of_return(func(stop_event))
+    except BaseException as exc:
+        outcome = outcome_of_exception(exc)
+    try:
+        conn.send(outcome)
+    except Exception as exc:
+        conn.send(Outcome(success=False, error_message=f"the result could not be sent back: {describe_exception(exc)}"))
+    finally:
+        conn.close()
+
+
+def describe_exit(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "process ended without a result"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"process killed by {name} ({-exitcode}) without a result"
+    return f"process exited with code {exitcode} without a result"
+
+
+class ChildProcess:
+    """One run's child process, its stop event and the pipe its outcome comes back on."""
+
+    def __init__(self, func: JobFunc, name: str) -> None:
+        self.stop_event = _context.Event()
+        self._reader, self._writer = _context.Pipe(duplex=False)
+        self._process = _context.Process(
+            target=_child_main, args=(func, self.stop_event, self._writer), name=name, daemon=False
+        )
+        self.pid: int | None = None
+
+    def start(self) -> int:
+        self._process.start()
+        self._writer.close()
+        self.pid = self._process.pid
+        assert self.pid is not None
+        return self.pid
+
+    def wait(self) -> tuple[Outcome | None, int | None]:
+        """Block until the child has ended; return its outcome (None if it sent none) and exit code."""
+        multiprocessing.connection.wait([self._reader, self._process.sentinel])
+        outcome: Outcome | None = None
+        if self._reader.poll():
+            try:
+                outcome = self._reader.recv()
+            except (EOFError, OSError):
+                outcome = None
+            except Exception as exc:
+                outcome = Outcome(
+                    success=False, error_message=f"the result could not be read back: {describe_exception(exc)}"
+                )
+        self._process.join()
+        self._reader.close()
+        # Whatever the job left behind in its group (grandchildren) ends with it.
+        self.signal_group(signal.SIGKILL)
+        return outcome, self._process.exitcode
+
+    def signal_group(self, signum: int) -> None:
+        if self.pid is None:
+            return
+        try:
+            os.killpg(self.pid, signum)
+        except ProcessLookupError:
+            # No such group: the child has not called setsid yet, or it is all gone.
+            try:
+                if self._process.exitcode is None:
+                    os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+        except PermissionError:
+            pass

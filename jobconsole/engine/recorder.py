@@ -1,0 +1,150 @@
+"""Writes run records to the store in order, and rides out database outages.
+
+The engine never waits for the database: it hands each record to
+:class:`RunRecorder`, whose thread writes them in batches, in the order they
+were made. While the database is unreachable the records wait in memory and
+the thread retries with backoff; the outage is logged once when it starts and
+once when it ends, not once per run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Protocol
+
+import tenacity
+
+from jobconsole.interface import StoreUnavailableError
+from jobconsole.runs import RunRecord, RunUpdate
+
+log = logging.getLogger("jobconsole.engine")
+
+Op = RunRecord | RunUpdate
+
+
+class RecordSink(Protocol):
+    def write(self, ops: Sequence[Op]) -> None: ...
+
+
+class RunRecorder:
+    def __init__(self, sink: RecordSink, batch_size: int = 5000, max_backoff: float = 5.0) -> None:
+        self._sink = sink
+        self._batch_size = batch_size
+        self._max_backoff = max_backoff
+        self._condition = threading.Condition()
+        self._queue: deque[Op] = deque()
+        self._in_flight = 0
+        self._closing = False
+        self._give_up_at = float("inf")
+        self._interrupt = threading.Event()
+        self._outage_started: float | None = None
+        self._thread = threading.Thread(target=self._loop, name="jobconsole-recorder", daemon=True)
+
+    @property
+    def store_ok(self) -> bool:
+        return self._outage_started is None
+
+    @property
+    def pending(self) -> int:
+        with self._condition:
+            return len(self._queue)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, op: Op) -> None:
+        with self._condition:
+            self._queue.append(op)
+            if len(self._queue) == 1:
+                self._condition.notify()
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until everything submitted so far is written; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._queue:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._condition.wait(remaining)
+        return True
+
+    def close(self, timeout: float) -> int:
+        """Write what is queued, waiting up to ``timeout`` for the database; return what is left."""
+        with self._condition:
+            self._closing = True
+            self._give_up_at = time.monotonic() + timeout
+            self._condition.notify_all()
+        self._interrupt.set()
+        self._thread.join(timeout + 1.0)
+        left = self.pending
+        if left:
+            log.error("%d run records could not be written before exit: the database stayed unreachable", left)
+        return left
+
+    def _loop(self) -> None:
+        while True:
+            with self._condition:
+                while not self._queue and not self._closing:
+                    self._condition.wait()
+                if not self._queue:
+                    return
+                batch = [self._queue[i] for i in range(min(len(self._queue), self._batch_size))]
+            if not self._write(batch):
+                return
+            with self._condition:
+                for _ in batch:
+                    self._queue.popleft()
+                self._condition.notify_all()
+
+    def _write(self, batch: list[Op]) -> bool:
+        """Write one batch, retrying through an outage; False if closing gave up on it."""
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(StoreUnavailableError),
+            wait=tenacity.wait_exponential(multiplier=0.2, max=self._max_backoff),
+            stop=self._should_give_up,
+            sleep=self._interruptible_sleep,
+            before_sleep=self._note_outage,
+            reraise=True,
+        )
+        try:
+            retrying(self._sink.write, batch)
+        except StoreUnavailableError:
+            return False
+        except Exception:
+            log.exception("writing %d run records failed; writing them one by one", len(batch))
+            for op in batch:
+                try:
+                    self._sink.write([op])
+                except Exception:
+                    log.exception("dropping run record that the database refuses: %r", op)
+        if self._outage_started is not None:
+            log.warning(
+                "database is back after %.1f s; wrote the run records kept in memory",
+                time.monotonic() - self._outage_started,
+            )
+            self._outage_started = None
+        return True
+
+    def _should_give_up(self, _state: tenacity.RetryCallState) -> bool:
+        return self._closing and time.monotonic() >= self._give_up_at
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        """Back off; :meth:`close` cuts a long wait short, then waits are bounded by its deadline."""
+        if self._closing:
+            time.sleep(min(seconds, max(self._give_up_at - time.monotonic(), 0.0)))
+        else:
+            self._interrupt.wait(seconds)
+
+    def _note_outage(self, state: tenacity.RetryCallState) -> None:
+        if self._outage_started is None:
+            self._outage_started = time.monotonic()
+            exc = state.outcome.exception() if state.outcome else None
+            log.error(
+                "database unreachable (%s); keeping run records in memory and retrying until it is back",
+                exc,
+            )

@@ -1,0 +1,680 @@
+"""The scheduler: register jobs, dispatch them on time, run them, record every run.
+
+:class:`JobScheduler` is the engine's facade and implements the console's
+:class:`~jobconsole.interface.SchedulerInterface`. Its moving parts live in
+their own modules: the timer loop (the one sleeping thread), the worker pool
+(thread runs and process watchers), process runs, and the recorder that writes
+to the store through outages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import schedule
+
+from jobconsole.engine.active import LiveRun
+from jobconsole.engine.clock import Clock, SystemClock
+from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
+from jobconsole.engine.jobs import JobSpec, build_job_spec
+from jobconsole.engine.outcome import Outcome, outcome_of_exception, outcome_of_return
+from jobconsole.engine.pool import WorkerPool
+from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
+from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.timers import TimerHandle, TimerLoop
+from jobconsole.interface import (
+    ActiveState,
+    CommandResult,
+    EngineSnapshot,
+    EngineState,
+    JobView,
+    StoreUnavailableError,
+)
+from jobconsole.notify.dispatch import NotifierSet, default_notifiers
+from jobconsole.notify.notice import FailureNotice, Notifier
+from jobconsole.runs import (
+    EndedBy,
+    HistoryPage,
+    HistoryQuery,
+    RunMode,
+    RunRecord,
+    RunStatus,
+    RunUpdate,
+    TriggeredBy,
+)
+from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
+
+log = logging.getLogger("jobconsole.engine")
+
+_TRAIL = 10
+_MISFIRE_LIMIT = timedelta(seconds=60)
+"""Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _duration_ms(start: datetime, end: datetime) -> int:
+    return max(int((end - start).total_seconds() * 1000), 0)
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    return f"{minutes:g} min"
+
+
+class JobScheduler:
+    """Runs registered jobs on their schedules and records every run.
+
+    ``store`` (or ``database_url``) is where runs are recorded; without either,
+    :meth:`start` opens the default SQLite file. ``grace_seconds`` is how long a
+    process run gets to honour its stop_event before SIGTERM, and
+    ``kill_after_seconds`` how long after SIGTERM before SIGKILL.
+    """
+
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        *,
+        database_url: str | None = None,
+        notifiers: Sequence[Notifier] | None = None,
+        clock: Clock | None = None,
+        grace_seconds: float = 10.0,
+        kill_after_seconds: float = 5.0,
+        record_flush_seconds: float = 10.0,
+        demo: bool = False,
+    ) -> None:
+        self._store = store
+        self._owns_store = False
+        self._database_url = database_url
+        self._notifier_list = None if notifiers is None else list(notifiers)
+        self._clock: Clock = clock or SystemClock()
+        self.grace_seconds = grace_seconds
+        self.kill_after_seconds = kill_after_seconds
+        self.record_flush_seconds = record_flush_seconds
+        self.demo = demo
+
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._schedule = schedule.Scheduler()
+        self._specs: dict[str, JobSpec] = {}
+        self._next_due: dict[str, datetime | None] = {}
+        self._due_timers: dict[str, TimerHandle] = {}
+        self._active: dict[int, LiveRun] = {}
+        self._active_by_job: dict[str, LiveRun] = {}
+        self._recent: dict[str, deque[RunStatus]] = {}
+        self._failures: deque[datetime] = deque()
+        self._listeners: list[Callable[[RunEvent], None]] = []
+        self._state = EngineState.STOPPED
+        self._started_once = False
+        self._revision = 0
+        self._last_id = 0
+        self._host = socket.gethostname()
+        self._pid = os.getpid()
+
+        self._timers = TimerLoop(self._clock)
+        self._pool = WorkerPool()
+        self._recorder: RunRecorder | None = None
+        self._notifiers: NotifierSet | None = None
+
+    # -- configuration -----------------------------------------------------
+
+    def configure(
+        self,
+        *,
+        store: RunStore | None = None,
+        database_url: str | None = None,
+        notifiers: Sequence[Notifier] | None = None,
+        grace_seconds: float | None = None,
+        kill_after_seconds: float | None = None,
+        demo: bool | None = None,
+    ) -> None:
+        """Set options before :meth:`start` (for the module-level default scheduler)."""
+        if self._started_once:
+            raise RuntimeError("configure() must be called before start()")
+        if store is not None:
+            self._store = store
+        if database_url is not None:
+            self._database_url = database_url
+        if notifiers is not None:
+            self._notifier_list = list(notifiers)
+        if grace_seconds is not None:
+            self.grace_seconds = grace_seconds
+        if kill_after_seconds is not None:
+            self.kill_after_seconds = kill_after_seconds
+        if demo is not None:
+            self.demo = demo
+
+    def add_listener(self, listener: Callable[[RunEvent], None]) -> None:
+        """Call ``listener`` with every run event, on the engine's threads; keep it quick."""
+        self._listeners.append(listener)
+
+    @property
+    def job_names(self) -> list[str]:
+        with self._lock:
+            return list(self._specs)
+
+    @property
+    def store(self) -> RunStore | None:
+        return self._store
+
+    def register(
+        self,
+        name: str,
+        func: Callable[[Any], Any],
+        job_schedule: schedule.Job,
+        run_in_process: bool = False,
+        timeout_minutes: float = 15,
+    ) -> None:
+        """Register a job; raises ValueError naming the job and the problem."""
+        spec = build_job_spec(name, func, job_schedule, run_in_process, timeout_minutes)
+        with self._lock:
+            if name in self._specs:
+                raise ValueError(f"job {name!r} is already registered; job names must be unique")
+            # The builder belongs to this scheduler's own schedule.Scheduler from now
+            # on, never to the library's global one that the host app may run.
+            job_schedule.scheduler = self._schedule
+            job_schedule.do(spec.func)
+            self._specs[name] = spec
+            self._recent[name] = deque(maxlen=_TRAIL)
+            if self._state is EngineState.RUNNING:
+                self._load_recent([name])
+                self._arm(name, spec.cadence.first_run(self._clock.now()))
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the store, mark runs left behind by a dead scheduler abandoned, start dispatching.
+
+        Raises StoreConfigError / StoreUnavailableError if the database can't be used.
+        """
+        with self._lock:
+            if self._started_once:
+                raise RuntimeError("this scheduler was already started")
+            self._started_once = True
+            self._state = EngineState.STARTING
+        if self._store is None:
+            self._store = open_store(self._database_url or DEFAULT_DATABASE_URL)
+            self._owns_store = True
+        store = self._store
+        self._notifiers = NotifierSet(
+            default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
+        )
+        self._abandon_stale_runs(store)
+        now = self._clock.now()
+        with self._lock:
+            self._last_id = store.max_run_id()
+            self._failures.extend(sorted(store.failure_times_since(now - timedelta(hours=24))))
+            self._load_recent(list(self._specs))
+        process_modules = [s.func.__module__ for s in self._specs.values() if s.run_mode is RunMode.PROCESS]
+        if process_modules:
+            prepare_fork_server(process_modules)
+        self._recorder = RunRecorder(store)
+        self._recorder.start()
+        self._timers.start()
+        with self._lock:
+            for name, spec in self._specs.items():
+                self._arm(name, spec.cadence.first_run(now))
+            self._state = EngineState.RUNNING
+        log.info("scheduler started with %d jobs; recording runs in %s", len(self._specs), store.url_label)
+
+    def shutdown(self, grace_seconds: float | None = None) -> None:
+        """Stop dispatching, stop runs in progress (recorded ``stopped``) and write every record.
+
+        Thread runs get ``grace_seconds`` to honour their stop_event; process runs
+        are escalated (SIGTERM, then SIGKILL) as on a timeout.
+        """
+        grace = self.grace_seconds if grace_seconds is None else grace_seconds
+        with self._lock:
+            if self._state in (EngineState.STOPPING, EngineState.STOPPED):
+                return
+            self._state = EngineState.STOPPING
+            for handle in self._due_timers.values():
+                handle.cancel()
+            self._due_timers.clear()
+            for name in self._next_due:
+                self._next_due[name] = None
+            runs = list(self._active.values())
+            for run in runs:
+                self._request_stop(run, "shutdown", grace)
+        if runs:
+            log.info("shutting down: asked %d runs in progress to stop", len(runs))
+        wait_for = grace + (self.kill_after_seconds + 1.0 if any(r.child for r in runs) else 0.0)
+        deadline = self._clock.now() + timedelta(seconds=wait_for)
+        with self._lock:
+            while self._active and self._clock.now() < deadline:
+                self._idle.wait((deadline - self._clock.now()).total_seconds())
+            leftovers = list(self._active.values())
+        for run in leftovers:
+            self._finish(
+                run,
+                Outcome(success=False, error_message=f"still running {grace:g} s after its stop_event was set"),
+                EndedBy.SHUTDOWN,
+            )
+        self._timers.stop()
+        self._pool.close()
+        if self._recorder is not None:
+            self._recorder.close(self.record_flush_seconds)
+        if self._notifiers is not None:
+            self._notifiers.close(5.0)
+        if self._owns_store and self._store is not None:
+            self._store.close()
+        with self._lock:
+            self._state = EngineState.STOPPED
+        log.info("scheduler stopped")
+
+    def wait_for_run(self, run_id: int, timeout: float | None = None) -> bool:
+        """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""
+        with self._lock:
+            run = self._active.get(run_id)
+        return True if run is None else run.done.wait(timeout)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every record made so far is in the database."""
+        return self._recorder.flush(timeout) if self._recorder is not None else True
+
+    # -- commands ----------------------------------------------------------
+
+    def run_job(self, name: str) -> CommandResult:
+        """Start a run of ``name`` now, unless one is already in progress (the result says why)."""
+        with self._lock:
+            spec = self._specs.get(name)
+            if spec is None:
+                return CommandResult(False, f"no job named {name!r}")
+            if self._state is not EngineState.RUNNING:
+                return CommandResult(False, f"the scheduler is {self._state.value}; it starts no runs")
+            return self._dispatch(spec, TriggeredBy.MANUAL, None)
+
+    def stop_run(self, run_id: int) -> CommandResult:
+        """Set the run's stop_event; a process run is then escalated as on a timeout."""
+        with self._lock:
+            run = self._active.get(run_id)
+            if run is None:
+                return CommandResult(False, f"run {run_id} is not in progress, so there is nothing to stop")
+            if run.stop_reason is not None:
+                return CommandResult(False, f"run {run_id} of {run.spec.name} is already being stopped")
+            self._request_stop(run, "operator", self.grace_seconds)
+        log.info("run %d of %s: stop requested by operator", run_id, run.spec.name)
+        if run.child is not None:
+            return CommandResult(
+                True,
+                f"stopping run {run_id} of {run.spec.name}: stop_event set; "
+                f"SIGTERM in {self.grace_seconds:g} s if it is still running",
+                run_id,
+            )
+        return CommandResult(True, f"stopping run {run_id} of {run.spec.name}: stop_event set", run_id)
+
+    trigger = run_job
+    stop = stop_run
+
+    # -- reading -----------------------------------------------------------
+
+    def snapshot(self) -> EngineSnapshot:
+        now = self._clock.now()
+        with self._lock:
+            cutoff = now - timedelta(hours=24)
+            while self._failures and self._failures[0] < cutoff:
+                self._failures.popleft()
+            jobs = []
+            for name, spec in self._specs.items():
+                recent = tuple(self._recent[name])
+                active = self._active_by_job.get(name)
+                jobs.append(
+                    JobView(
+                        name=name,
+                        schedule=spec.cadence.describe(),
+                        next_run=self._next_due.get(name),
+                        last_status=recent[-1] if recent else None,
+                        run_mode=spec.run_mode,
+                        timeout_seconds=spec.timeout.total_seconds(),
+                        recent=recent,
+                        running_run_id=active.run_id if active else None,
+                    )
+                )
+            running = tuple(run.view() for run in sorted(self._active.values(), key=lambda r: r.run_id))
+            recorder = self._recorder
+            return EngineSnapshot(
+                taken_at=now,
+                state=self._state,
+                database=self._store.url_label if self._store is not None else "(not opened)",
+                demo=self.demo,
+                jobs=tuple(sorted(jobs, key=lambda j: (j.next_run is None, j.next_run or now, j.name))),
+                running=running,
+                failures_24h=len(self._failures),
+                revision=self._revision,
+                store_ok=recorder.store_ok if recorder else True,
+                pending_records=recorder.pending if recorder else 0,
+            )
+
+    def history(self, query: HistoryQuery) -> HistoryPage:
+        return self._require_store().history(query)
+
+    def run_detail(self, run_id: int) -> RunRecord | None:
+        return self._require_store().get_run(run_id)
+
+    def _require_store(self) -> RunStore:
+        if self._store is None:
+            raise StoreUnavailableError("the scheduler has not opened its database yet")
+        return self._store
+
+    # -- dispatch (called with or without the lock; takes it) ---------------
+
+    def _arm(self, name: str, due: datetime | None) -> None:
+        self._next_due[name] = due
+        if due is not None:
+            self._due_timers[name] = self._timers.call_at(due, lambda when, n=name: self._on_due(n, when))
+        else:
+            self._due_timers.pop(name, None)
+
+    def _on_due(self, name: str, due: datetime) -> None:
+        with self._lock:
+            if self._state is not EngineState.RUNNING:
+                return
+            spec = self._specs[name]
+            now = self._clock.now()
+            following = spec.cadence.next_after(due)
+            missed: list[datetime] = []
+            while following is not None and following < now - _MISFIRE_LIMIT:
+                missed.append(following)
+                following = spec.cadence.next_after(following)
+            self._arm(name, following)
+            if missed:
+                self._record_skipped(
+                    spec,
+                    missed[0],
+                    f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
+                    f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
+                )
+            self._dispatch(spec, TriggeredBy.SCHEDULED, due)
+
+    def _next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def _dispatch(self, spec: JobSpec, triggered_by: TriggeredBy, scheduled_for: datetime | None) -> CommandResult:
+        """Start a run, or explain (and for a scheduled occurrence, record) why not. Lock held."""
+        now = self._clock.now()
+        busy = self._active_by_job.get(spec.name)
+        if busy is not None:
+            age = int((now - busy.record.started_at).total_seconds())
+            reason = f"run {busy.run_id} of {spec.name} is still in progress (started {age} s ago"
+            reason += ", timed out and ignoring its stop_event)" if busy.state is ActiveState.OVERDUE else ")"
+            if triggered_by is TriggeredBy.SCHEDULED:
+                self._record_skipped(spec, scheduled_for, f"skipped: {reason}")
+            return CommandResult(False, f"{spec.name} is already running: {reason}")
+        child = ChildProcess(spec.func, f"jobconsole:{spec.name}") if spec.run_mode is RunMode.PROCESS else None
+        record = RunRecord(
+            id=self._next_id(),
+            job_name=spec.name,
+            triggered_by=triggered_by,
+            status=RunStatus.RUNNING,
+            run_mode=spec.run_mode,
+            scheduled_for=scheduled_for,
+            started_at=now,
+            deadline_at=now + spec.timeout,
+            host=self._host,
+            pid=self._pid,
+        )
+        run = LiveRun(
+            spec=spec,
+            record=record,
+            stop_event=child.stop_event if child is not None else threading.Event(),
+            child=child,
+        )
+        self._active[record.id] = run
+        self._active_by_job[spec.name] = run
+        self._revision += 1
+        self._submit_record(record)
+        run.timers.append(self._timers.call_at(record.deadline_at, lambda _w: self._on_deadline(run)))  # type: ignore[arg-type]
+        self._pool.submit(lambda: self._execute(run))
+        self._emit(RunStarted(record))
+        return CommandResult(True, f"started {spec.name} (run {record.id})", record.id)
+
+    def _record_skipped(self, spec: JobSpec, scheduled_for: datetime | None, reason: str) -> None:
+        now = self._clock.now()
+        record = RunRecord(
+            id=self._next_id(),
+            job_name=spec.name,
+            triggered_by=TriggeredBy.SCHEDULED,
+            status=RunStatus.SKIPPED,
+            run_mode=spec.run_mode,
+            scheduled_for=scheduled_for,
+            started_at=now,
+            finished_at=now,
+            duration_ms=0,
+            error_message=reason,
+            host=self._host,
+            pid=self._pid,
+        )
+        self._recent[spec.name].append(RunStatus.SKIPPED)
+        self._revision += 1
+        self._submit_record(record)
+        self._emit(RunFinished(record))
+
+    # -- running -----------------------------------------------------------
+
+    def _execute(self, run: LiveRun) -> None:
+        if run.child is None:
+            try:
+                outcome = outcome_of_return(run.spec.func(run.stop_event))
+            except BaseException as exc:
+                outcome = outcome_of_exception(exc)
+            self._finish(run, outcome, EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED)
+            return
+        try:
+            run.child.start()
+        except Exception as exc:
+            failed = outcome_of_exception(exc)
+            self._finish(run, replace(failed, error_message=f"could not start the process: {failed.error_message}"),
+                         EndedBy.CRASHED)
+            return
+        with self._lock:
+            self._revision += 1
+        child_outcome, exitcode = run.child.wait()
+        if run.escalated is not None:
+            ended_by = run.escalated
+        elif child_outcome is None:
+            ended_by = EndedBy.CRASHED
+        elif run.stop_event.is_set():
+            ended_by = EndedBy.STOP_EVENT
+        else:
+            ended_by = EndedBy.RETURNED
+        outcome = child_outcome or Outcome(success=False, error_message=describe_exit(exitcode))
+        self._finish(run, outcome, ended_by, exitcode)
+
+    def _on_deadline(self, run: LiveRun) -> None:
+        with self._lock:
+            if run.finished:
+                return
+            run.timed_out = True
+            if run.stop_reason is None:
+                run.state = ActiveState.OVERDUE
+            run.stop_event.set()
+            self._revision += 1
+        log.warning(
+            "run %d of %s timed out after %s; stop_event set",
+            run.run_id,
+            run.spec.name,
+            _minutes(run.spec.timeout),
+        )
+        if run.child is not None and run.stop_reason is None:
+            self._escalate(run, self.grace_seconds)
+        self._emit(RunTimedOut(run.record))
+
+    def _request_stop(self, run: LiveRun, reason: str, grace: float) -> None:
+        """Ask a run to stop. Lock held."""
+        if run.stop_reason is not None:
+            return
+        run.stop_reason = reason
+        run.state = ActiveState.STOPPING
+        run.stop_event.set()
+        self._revision += 1
+        if run.child is not None and not run.timed_out:
+            self._escalate(run, grace)
+
+    def _escalate(self, run: LiveRun, grace: float) -> None:
+        """After ``grace``: SIGTERM the run's process group; ``kill_after_seconds`` later: SIGKILL."""
+        now = self._clock.now()
+        term_at = now + timedelta(seconds=grace)
+        kill_at = term_at + timedelta(seconds=self.kill_after_seconds)
+        run.timers.append(self._timers.call_at(term_at, lambda _w: self._signal(run, EndedBy.TERMINATED)))
+        run.timers.append(self._timers.call_at(kill_at, lambda _w: self._signal(run, EndedBy.KILLED)))
+
+    def _signal(self, run: LiveRun, step: EndedBy) -> None:
+        with self._lock:
+            if run.finished or run.child is None:
+                return
+            if run.child.pid is None:
+                # Not started yet: try again in a moment rather than lose the step.
+                run.timers.append(
+                    self._timers.call_at(self._clock.now() + timedelta(milliseconds=50), lambda _w: self._signal(run, step))
+                )
+                return
+            run.escalated = step
+            run.state = ActiveState.TERMINATING
+            self._revision += 1
+        signum = signal.SIGTERM if step is EndedBy.TERMINATED else signal.SIGKILL
+        log.warning("run %d of %s: sending %s to its process group", run.run_id, run.spec.name, signum.name)
+        run.child.signal_group(signum)
+
+    def _finish(self, run: LiveRun, outcome: Outcome, ended_by: EndedBy, exit_code: int | None = None) -> None:
+        with self._lock:
+            if run.finished:
+                return
+            run.finished = True
+            for handle in run.timers:
+                handle.cancel()
+            now = self._clock.now()
+            status, error = self._final_status(run, outcome, ended_by)
+            update = RunUpdate(
+                id=run.run_id,
+                status=status,
+                finished_at=now,
+                success=True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None),
+                duration_ms=_duration_ms(run.record.started_at, now),
+                error_message=error,
+                traceback=outcome.traceback,
+                message=outcome.message,
+                lines_added=outcome.lines_added,
+                lines_processed=outcome.lines_processed,
+                ended_by=ended_by,
+                exit_code=exit_code,
+            )
+            del self._active[run.run_id]
+            if self._active_by_job.get(run.spec.name) is run:
+                del self._active_by_job[run.spec.name]
+            self._recent[run.spec.name].append(status)
+            if status.is_failure:
+                self._failures.append(now)
+            self._revision += 1
+            self._submit_record(update)
+            final = replace(run.record, **{k: v for k, v in vars(update).items() if k != "id"})
+            self._idle.notify_all()
+        run.done.set()
+        if status.is_failure:
+            self._notify(final)
+        self._emit(RunFinished(final))
+
+    def _final_status(self, run: LiveRun, outcome: Outcome, ended_by: EndedBy) -> tuple[RunStatus, str | None]:
+        error = outcome.error_message
+        if run.timed_out:
+            note = f"timed out after {_minutes(run.spec.timeout)}"
+            if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED):
+                note += f"; process group {ended_by.value}"
+            return RunStatus.TIMED_OUT, note + (f"; {error}" if error else "")
+        if run.stop_reason is not None:
+            note = "stopped by operator" if run.stop_reason == "operator" else "stopped at scheduler shutdown"
+            if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED, EndedBy.SHUTDOWN):
+                note += f" ({ended_by.value})"
+            return RunStatus.STOPPED, note + (f"; {error}" if error else "")
+        if outcome.success:
+            return RunStatus.SUCCEEDED, error
+        return RunStatus.FAILED, error
+
+    # -- records, notices, events -------------------------------------------
+
+    def _submit_record(self, op: RunRecord | RunUpdate) -> None:
+        if self._recorder is not None:
+            self._recorder.submit(op)
+
+    def _notify(self, record: RunRecord) -> None:
+        if self._notifiers is None:
+            return
+        self._notifiers.notify(
+            FailureNotice(
+                job_name=record.job_name,
+                run_id=record.id,
+                status=record.status,
+                error=record.error_message,
+                traceback=record.traceback,
+                started_at=record.started_at,
+                finished_at=record.finished_at,
+                host=record.host,
+            )
+        )
+
+    def _emit(self, event: RunEvent) -> None:
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a run listener raised; ignoring it")
+
+    def _load_recent(self, names: list[str]) -> None:
+        if self._store is None or not names:
+            return
+        for name, statuses in self._store.recent_statuses(names, _TRAIL).items():
+            self._recent.setdefault(name, deque(maxlen=_TRAIL)).extend(statuses)
+
+    def _abandon_stale_runs(self, store: RunStore) -> None:
+        """Mark ``running`` rows left by a dead scheduler on this host ``abandoned`` and tell the notifiers."""
+        now = self._clock.now()
+        stale: list[RunRecord] = []
+        elsewhere = 0
+        for row in store.find_running():
+            if row.host == self._host and (row.pid == self._pid or not _pid_alive(row.pid)):
+                stale.append(row)
+            else:
+                elsewhere += 1
+        if elsewhere:
+            log.warning("%d runs are marked running by another live scheduler or host; leaving them", elsewhere)
+        if not stale:
+            return
+        updates = [
+            RunUpdate(
+                id=row.id,
+                status=RunStatus.ABANDONED,
+                finished_at=now,
+                success=False,
+                duration_ms=_duration_ms(row.started_at, now),
+                error_message=(
+                    f"abandoned: the scheduler running it (pid {row.pid} on {row.host}) stopped before the run "
+                    f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler starting as pid {self._pid}"
+                ),
+            )
+            for row in stale
+        ]
+        store.write(updates)
+        log.warning("marked %d runs left by a scheduler that died abandoned", len(updates))
+        for row, update in zip(stale, updates, strict=True):
+            final = replace(row, **{k: v for k, v in vars(update).items() if k != "id"})
+            self._notify(final)
+            self._emit(RunFinished(final))

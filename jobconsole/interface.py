@@ -1,0 +1,122 @@
+"""The narrow interface between the console and a scheduler.
+
+The console sees a scheduler only through :class:`SchedulerInterface`: a
+snapshot of jobs and runs, the run history, and two commands (trigger, stop).
+Everything here is a plain, frozen value so the same console could later read
+a scheduler running in another process.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
+
+
+class EngineState(str, enum.Enum):
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class ActiveState(str, enum.Enum):
+    """What a run in progress is doing right now."""
+
+    RUNNING = "running"
+    STOPPING = "stopping"
+    """Its stop_event is set (operator stop or shutdown); waiting for it to end."""
+    OVERDUE = "overdue"
+    """Its timeout passed and its stop_event is set, but it is still running."""
+    TERMINATING = "terminating"
+    """A process run being ended with SIGTERM or SIGKILL."""
+
+
+@dataclass(frozen=True)
+class JobView:
+    name: str
+    schedule: str
+    """The schedule in words: "every day at 03:00", "every 10 minutes"."""
+    next_run: datetime | None
+    last_status: RunStatus | None
+    run_mode: RunMode
+    timeout_seconds: float
+    recent: tuple[RunStatus, ...]
+    """The last outcomes (up to 10), oldest first."""
+    running_run_id: int | None
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    run_id: int
+    job_name: str
+    run_mode: RunMode
+    triggered_by: TriggeredBy
+    started_at: datetime
+    deadline: datetime
+    pid: int | None
+    state: ActiveState
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    taken_at: datetime
+    state: EngineState
+    database: str
+    """The database URL with any password hidden."""
+    demo: bool
+    jobs: tuple[JobView, ...]
+    """Sorted by next run, jobs without a next run last."""
+    running: tuple[ActiveRun, ...]
+    """Oldest first."""
+    failures_24h: int
+    revision: int
+    """Grows whenever a run starts or ends, so readers know when to reload history."""
+    store_ok: bool
+    """False while the database is unreachable and records wait in memory."""
+    pending_records: int
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    ok: bool
+    message: str
+    """Says what happened, or why nothing could be done."""
+    run_id: int | None = None
+
+
+@runtime_checkable
+class SchedulerInterface(Protocol):
+    """What the console may read from and ask of a scheduler."""
+
+    def snapshot(self) -> EngineSnapshot: ...
+
+    def history(self, query: HistoryQuery) -> HistoryPage:
+        """A page of run history. May raise :class:`StoreUnavailableError`."""
+        ...
+
+    def run_detail(self, run_id: int) -> RunRecord | None:
+        """One run in full. May raise :class:`StoreUnavailableError`."""
+        ...
+
+    def trigger(self, job_name: str) -> CommandResult: ...
+
+    def stop(self, run_id: int) -> CommandResult: ...
+
+
+@runtime_checkable
+class EmbeddedScheduler(SchedulerInterface, Protocol):
+    """A scheduler the console runs in its own process and so starts and stops."""
+
+    def start(self) -> None: ...
+
+    def shutdown(self, grace_seconds: float | None = None) -> None:
+        """Stop dispatching, stop runs in progress (recorded ``stopped``), flush records."""
+        ...
+
+
+class StoreUnavailableError(RuntimeError):
+    """The run history cannot be read or written right now; try again later."""

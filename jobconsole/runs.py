@@ -1,0 +1,133 @@
+"""Values that describe runs, shared by the engine, the store and the console.
+
+Nothing here does I/O: these are the plain records that cross the boundaries
+between the parts of jobconsole.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class RunStatus(str, enum.Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    STOPPED = "stopped"
+    SKIPPED = "skipped"
+    ABANDONED = "abandoned"
+
+    @property
+    def is_failure(self) -> bool:
+        """Failures are the outcomes the notifiers hear about."""
+        return self in FAILURE_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self is not RunStatus.RUNNING
+
+
+FAILURE_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABANDONED})
+
+
+class TriggeredBy(str, enum.Enum):
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+
+
+class RunMode(str, enum.Enum):
+    THREAD = "thread"
+    PROCESS = "process"
+
+
+class EndedBy(str, enum.Enum):
+    """Which step ended a run."""
+
+    RETURNED = "returned"
+    STOP_EVENT = "stop_event"
+    TERMINATED = "terminated"
+    KILLED = "killed"
+    CRASHED = "crashed"
+    SHUTDOWN = "shutdown"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of ``scheduled_job_runs``. Timestamps are timezone-aware UTC."""
+
+    id: int
+    job_name: str
+    triggered_by: TriggeredBy
+    status: RunStatus
+    run_mode: RunMode
+    scheduled_for: datetime | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    deadline_at: datetime | None = None
+    success: bool | None = None
+    error_message: str | None = None
+    traceback: str | None = None
+    message: str | None = None
+    lines_added: int | None = None
+    lines_processed: int | None = None
+    duration_ms: int | None = None
+    ended_by: EndedBy | None = None
+    exit_code: int | None = None
+    host: str | None = None
+    pid: int | None = None
+
+    @property
+    def error_first_line(self) -> str:
+        return (self.error_message or "").strip().splitlines()[0] if self.error_message and self.error_message.strip() else ""
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """The fields written when a run ends (or is marked abandoned)."""
+
+    id: int
+    status: RunStatus
+    finished_at: datetime
+    success: bool | None
+    duration_ms: int | None
+    error_message: str | None = None
+    traceback: str | None = None
+    message: str | None = None
+    lines_added: int | None = None
+    lines_processed: int | None = None
+    ended_by: EndedBy | None = None
+    exit_code: int | None = None
+
+
+class PageDirection(str, enum.Enum):
+    """Where a history page starts: newest rows, oldest rows, or next to a known id."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    OLDER = "older"
+    NEWER = "newer"
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """A keyset query over the run history, newest first.
+
+    ``OLDER`` returns rows with id < ``anchor_id``; ``NEWER`` rows with
+    id > ``anchor_id``. Rows always come back newest first.
+    """
+
+    limit: int = 50
+    direction: PageDirection = PageDirection.NEWEST
+    anchor_id: int | None = None
+    job_name: str | None = None
+    failures_only: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    rows: tuple[RunRecord, ...]
+    has_older: bool
+    has_newer: bool

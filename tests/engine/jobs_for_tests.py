@@ -1,0 +1,59 @@
+"""Job functions used by the engine tests. Module-level, so process runs can pickle them."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from jobconsole import JobResult
+
+
+def succeed(stop_event) -> JobResult:
+    return JobResult(success=True, lines_added=3, lines_processed=7, message="all good")
+
+
+def return_none(stop_event) -> None:
+    return None
+
+
+def report_failure(stop_event) -> JobResult:
+    return JobResult(success=False, error=ValueError("partner feed had 3 bad rows"))
+
+
+def parse_row(row: str) -> int:
+    return int(row)  # RAISE-LINE
+
+
+def raise_error(stop_event) -> JobResult:
+    parse_row("not a number")
+    return JobResult(success=True)
+
+
+def exit_with_code_3(stop_event) -> None:
+    os._exit(3)
+
+
+def segfault(stop_event) -> None:
+    ctypes.string_at(0)
+
+
+def honour_stop_event(stop_event) -> JobResult:
+    """Wait for the stop event (at most a minute), then report that it stopped."""
+    stopped = stop_event.wait(60)
+    return JobResult(success=not stopped, error="stopped early" if stopped else None)
+
+
+def busy_loop_with_grandchild(stop_event) -> None:
+    """Ignore stop_event, start a long-lived grandchild, and spin. Writes the grandchild's pid."""
+    pid_file = Path(os.environ["JOBCONSOLE_TEST_PID_FILE"])
+    grandchild = subprocess.Popen(["sleep", "1000"])
+    pid_file.write_text(f"{os.getpid()} {grandchild.pid}")
+    while True:
+        time.time()
+
+
+def send_unpicklable(stop_event) -> JobResult:
+    return JobResult(success=True, message="fine", lines_added=2)
