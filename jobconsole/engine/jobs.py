@@ -16,6 +16,9 @@ from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
 
+OWNER_ATTRIBUTE = "_jobconsole_job"
+"""Set on a schedule builder once a job owns it, so reusing the builder gets a clear error."""
+
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -43,6 +46,12 @@ def build_job_spec(
         raise ValueError(
             f"{label}: job_schedule must be an unfinished schedule job such as "
             f"schedule.every().day.at('03:00'), got {job_schedule!r}"
+        )
+    owner = getattr(job_schedule, OWNER_ATTRIBUTE, None)
+    if owner is not None:
+        raise ValueError(
+            f"{label}: this job_schedule object already belongs to job {owner!r}; "
+            "build a new one for each job, e.g. schedule.every().day.at('03:00')"
         )
     if job_schedule.job_func is not None:
         raise ValueError(

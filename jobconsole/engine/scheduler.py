@@ -9,6 +9,7 @@ to the store through outages.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -25,7 +26,7 @@ import schedule
 from jobconsole.engine.active import LiveRun
 from jobconsole.engine.clock import Clock, SystemClock
 from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
-from jobconsole.engine.jobs import JobSpec, build_job_spec
+from jobconsole.engine.jobs import OWNER_ATTRIBUTE, JobSpec, build_job_spec
 from jobconsole.engine.outcome import Outcome, outcome_of_exception, outcome_of_return
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
@@ -70,6 +71,13 @@ def _pid_alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _module_of(func: Callable[..., Any]) -> str:
+    """The module that defines ``func`` (looking through functools.partial)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return getattr(func, "__module__", None) or "__main__"
 
 
 def _duration_ms(start: datetime, end: datetime) -> int:
@@ -193,6 +201,7 @@ class JobScheduler:
             # on, never to the library's global one that the host app may run.
             job_schedule.scheduler = self._schedule
             job_schedule.do(spec.func)
+            setattr(job_schedule, OWNER_ATTRIBUTE, name)
             self._specs[name] = spec
             self._recent[name] = deque(maxlen=_TRAIL)
             if self._state is EngineState.RUNNING:
@@ -224,7 +233,7 @@ class JobScheduler:
             self._last_id = store.max_run_id()
             self._failures.extend(sorted(store.failure_times_since(now - timedelta(hours=24))))
             self._load_recent(list(self._specs))
-        process_modules = [s.func.__module__ for s in self._specs.values() if s.run_mode is RunMode.PROCESS]
+        process_modules = [_module_of(s.func) for s in self._specs.values() if s.run_mode is RunMode.PROCESS]
         if process_modules:
             prepare_fork_server(process_modules)
         self._recorder = RunRecorder(store)

@@ -46,11 +46,10 @@ def honour_stop_event(stop_event) -> JobResult:
     return JobResult(success=not stopped, error="stopped early" if stopped else None)
 
 
-def busy_loop_with_grandchild(stop_event) -> None:
-    """Ignore stop_event, start a long-lived grandchild, and spin. Writes the grandchild's pid."""
-    pid_file = Path(os.environ["JOBCONSOLE_TEST_PID_FILE"])
+def busy_loop_with_grandchild(pid_file: str, stop_event) -> None:
+    """Ignore stop_event, start a long-lived grandchild, and spin. Writes both pids to ``pid_file``."""
     grandchild = subprocess.Popen(["sleep", "1000"])
-    pid_file.write_text(f"{os.getpid()} {grandchild.pid}")
+    Path(pid_file).write_text(f"{os.getpid()} {grandchild.pid}")
     while True:
         time.time()
 

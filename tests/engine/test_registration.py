@@ -83,3 +83,11 @@ def test_duplicate_name_is_rejected() -> None:
 def test_invalid_time_is_rejected_by_schedule_itself() -> None:
     with pytest.raises(schedule.ScheduleValueError):
         schedule.every().day.at("25:00")
+
+
+def test_reusing_one_schedule_object_for_two_jobs_is_explained() -> None:
+    scheduler = JobScheduler()
+    nightly = schedule.every().day.at("03:00")
+    scheduler.register("first", jobs_for_tests.succeed, nightly)
+    with pytest.raises(ValueError, match="already belongs to job 'first'"):
+        scheduler.register("second", jobs_for_tests.succeed, nightly)

@@ -1,0 +1,107 @@
+"""Process runs: results come back, crashes are named, timeouts end the whole group."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from pathlib import Path
+
+import pytest
+import schedule
+
+from jobconsole.runs import EndedBy, RunMode, RunStatus
+from tests.engine import jobs_for_tests
+
+
+def run_process_job(make_scheduler, store, func, timeout_minutes: float = 1, **options):
+    scheduler = make_scheduler(**options)
+    scheduler.register(func.__name__, func, schedule.every().day.at("03:00"), run_in_process=True,
+                       timeout_minutes=timeout_minutes)
+    scheduler.start()
+    result = scheduler.run_job(func.__name__)
+    assert result.ok, result.message
+    assert scheduler.wait_for_run(result.run_id, 30)
+    assert scheduler.flush(10)
+    return store.get_run(result.run_id)
+
+
+def test_process_result_comes_back(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.succeed)
+    assert row.run_mode is RunMode.PROCESS
+    assert row.status is RunStatus.SUCCEEDED
+    assert (row.lines_added, row.lines_processed, row.message) == (3, 7, "all good")
+    assert row.ended_by is EndedBy.RETURNED and row.exit_code == 0
+
+
+def test_exception_in_process_keeps_traceback_with_file_and_line(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.raise_error)
+    assert row.status is RunStatus.FAILED
+    line = next(n for n, text in enumerate(Path(jobs_for_tests.__file__).read_text().splitlines(), 1)
+                if "RAISE-LINE" in text)
+    assert f'jobs_for_tests.py", line {line}, in parse_row' in row.traceback
+
+
+def test_process_exiting_with_code_3_is_failed_with_the_code(make_scheduler, store, notices) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.exit_with_code_3)
+    assert row.status is RunStatus.FAILED and row.exit_code == 3
+    assert row.error_message == "process exited with code 3 without a result"
+    assert row.ended_by is EndedBy.CRASHED
+    assert notices.get().run_id == row.id
+
+
+def test_process_killed_by_sigsegv_is_failed_with_the_signal(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.segfault)
+    assert row.status is RunStatus.FAILED and row.exit_code == -11
+    assert row.error_message == "process killed by SIGSEGV (11) without a result"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def test_timeout_ends_a_busy_child_and_its_grandchild(make_scheduler, store, tmp_path) -> None:
+    pid_file = tmp_path / "pids"
+    grace = 0.5
+    scheduler = make_scheduler(grace_seconds=grace, kill_after_seconds=2)
+    scheduler.register("busy", functools.partial(jobs_for_tests.busy_loop_with_grandchild, str(pid_file)), schedule.every().day.at("03:00"),
+                       run_in_process=True, timeout_minutes=0.02)  # 1.2 s
+    scheduler.start()
+    run_id = scheduler.run_job("busy").run_id
+    assert scheduler.wait_for_run(run_id, 30)
+    ended = time.monotonic()
+    scheduler.flush()
+    row = store.get_run(run_id)
+    child, grandchild = (int(p) for p in pid_file.read_text().split())
+    deadline = row.deadline_at
+    assert row.status is RunStatus.TIMED_OUT
+    assert row.ended_by is EndedBy.TERMINATED
+    assert (row.finished_at - deadline).total_seconds() < grace + 1
+    while not (_gone(child) and _gone(grandchild)) and time.monotonic() - ended < 1:
+        time.sleep(0.01)
+    assert _gone(child) and _gone(grandchild)
+
+
+def test_stop_run_on_a_process_run_records_stopped(make_scheduler, store, events) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("waits", jobs_for_tests.honour_stop_event, schedule.every().day.at("03:00"),
+                       run_in_process=True)
+    scheduler.start()
+    run_id = scheduler.run_job("waits").run_id
+    events.started("waits")
+    assert scheduler.stop_run(run_id).ok
+    assert scheduler.wait_for_run(run_id, 20)
+    scheduler.flush()
+    row = store.get_run(run_id)
+    assert row.status is RunStatus.STOPPED
+    assert row.ended_by in (EndedBy.STOP_EVENT, EndedBy.TERMINATED)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_child_processes_do_not_inherit_open_database_connections(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.succeed)
+    assert row.pid == os.getpid()

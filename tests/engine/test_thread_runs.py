@@ -1,0 +1,149 @@
+"""Thread runs: results, failures with tracebacks, cooperative timeouts."""
+
+from __future__ import annotations
+
+import threading
+
+import schedule
+
+from jobconsole.interface import ActiveState
+from jobconsole.result import JobResult
+from jobconsole.runs import EndedBy, RunStatus, TriggeredBy
+from tests.engine import jobs_for_tests
+
+
+
+def daily() -> schedule.Job:
+    return schedule.every().day.at("03:00")
+
+
+def run_once(scheduler, name: str, store):
+    result = scheduler.run_job(name)
+    assert result.ok, result.message
+    assert scheduler.wait_for_run(result.run_id, 20)
+    assert scheduler.flush(10)
+    return store.get_run(result.run_id)
+
+
+def test_returning_none_is_success(make_scheduler, store) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("quiet", jobs_for_tests.return_none, schedule.every().day.at("03:00"))
+    scheduler.start()
+    row = run_once(scheduler, "quiet", store)
+    assert row.status is RunStatus.SUCCEEDED and row.success is True
+    assert row.finished_at >= row.started_at and row.duration_ms is not None
+    assert row.ended_by is EndedBy.RETURNED
+
+
+def test_reported_failure_is_recorded_and_notified(make_scheduler, store, notices) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("feed", jobs_for_tests.report_failure, schedule.every().day.at("03:00"))
+    scheduler.start()
+    row = run_once(scheduler, "feed", store)
+    assert row.status is RunStatus.FAILED and row.success is False
+    assert row.error_message == "ValueError: partner feed had 3 bad rows"
+    notice = notices.get()
+    assert (notice.job_name, notice.run_id, notice.status) == ("feed", row.id, RunStatus.FAILED)
+
+
+def test_exception_keeps_the_full_traceback(make_scheduler, store, notices) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("parser", jobs_for_tests.raise_error, schedule.every().day.at("03:00"))
+    scheduler.start()
+    row = run_once(scheduler, "parser", store)
+    assert row.status is RunStatus.FAILED
+    assert row.error_message == "ValueError: invalid literal for int() with base 10: 'not a number'"
+    assert "jobs_for_tests.py" in row.traceback and "RAISE-LINE" in row.traceback
+    assert "in raise_error" in row.traceback and "in parse_row" in row.traceback
+    assert "RAISE-LINE" in notices.get().traceback
+
+
+def test_timeout_sets_stop_event_and_next_run_gets_a_fresh_one(make_scheduler, store) -> None:
+    seen_events: list[threading.Event] = []
+    set_at_start: list[bool] = []
+
+    def cooperative(stop_event) -> JobResult:
+        seen_events.append(stop_event)
+        set_at_start.append(stop_event.is_set())
+        stopped = stop_event.wait(30)
+        return JobResult(success=not stopped, error="stopped by stop_event" if stopped else None)
+
+    scheduler = make_scheduler()
+    scheduler.register("embeddings", cooperative, daily(), timeout_minutes=0.005)  # 0.3 s
+    scheduler.start()
+    first = run_once(scheduler, "embeddings", store)
+    assert first.status is RunStatus.TIMED_OUT and first.success is False
+    assert first.error_message.startswith("timed out after 0.005 min")
+    assert first.ended_by is EndedBy.STOP_EVENT
+    assert seen_events[0].is_set()
+    second = scheduler.run_job("embeddings")
+    assert second.ok
+    assert scheduler.wait_for_run(second.run_id, 20)
+    assert set_at_start == [False, False]
+    assert seen_events[1] is not seen_events[0]
+
+
+def test_job_ignoring_its_stop_event_shows_overdue_and_blocks_later_runs(make_scheduler, events, store) -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    def stubborn(stop_event) -> None:
+        entered.set()
+        release.wait(30)
+
+    scheduler = make_scheduler()
+    scheduler.register("stubborn", stubborn, daily(), timeout_minutes=0.005)
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    entered.wait(5)
+    events.wait_for(lambda e: type(e).__name__ == "RunTimedOut")
+    [active] = scheduler.snapshot().running
+    assert (active.run_id, active.state) == (run_id, ActiveState.OVERDUE)
+    refused = scheduler.run_job("stubborn")
+    assert not refused.ok and "timed out and ignoring its stop_event" in refused.message
+    release.set()
+    assert scheduler.wait_for_run(run_id, 10)
+    scheduler.flush()
+    assert store.get_run(run_id).status is RunStatus.TIMED_OUT
+
+
+def test_stop_run_records_stopped(make_scheduler, store, notices) -> None:
+    entered = threading.Event()
+
+    def waits(stop_event) -> JobResult:
+        entered.set()
+        stop_event.wait(30)
+        return JobResult(success=False, error="Job stopped")
+
+    scheduler = make_scheduler()
+    scheduler.register("waits", waits, daily())
+    scheduler.start()
+    run_id = scheduler.run_job("waits").run_id
+    entered.wait(5)
+    assert scheduler.stop_run(run_id).ok
+    assert scheduler.wait_for_run(run_id, 10)
+    scheduler.flush()
+    row = store.get_run(run_id)
+    assert row.status is RunStatus.STOPPED and row.success is None
+    assert row.error_message.startswith("stopped by operator")
+    assert row.triggered_by is TriggeredBy.MANUAL
+    assert notices.notices.empty()
+    assert not scheduler.stop_run(run_id).ok
+
+
+def test_shutdown_records_runs_in_progress_as_stopped(make_scheduler, store) -> None:
+    entered = threading.Event()
+
+    def waits(stop_event) -> None:
+        entered.set()
+        stop_event.wait(30)
+
+    scheduler = make_scheduler()
+    scheduler.register("waits", waits, daily())
+    scheduler.start()
+    run_id = scheduler.run_job("waits").run_id
+    entered.wait(5)
+    scheduler.shutdown(grace_seconds=5)
+    row = store.get_run(run_id)
+    assert row.status is RunStatus.STOPPED
+    assert row.error_message.startswith("stopped at scheduler shutdown")
