@@ -13,7 +13,9 @@ Register jobs on a :class:`JobScheduler` (or on the module-level ``scheduler``):
         scheduler.register("my_job", my_job, job_schedule=schedule.every().day.at("03:00"))
 """
 
-from jobconsole.engine.scheduler import JobScheduler
+__version__ = "0.1.0"
+
+from jobconsole.engine.scheduler import JobScheduler  # noqa: E402
 from jobconsole.notify import notify_job_failure
 from jobconsole.result import JobResult, ScraperResult
 from jobconsole.runs import RunStatus
@@ -21,4 +23,4 @@ from jobconsole.runs import RunStatus
 scheduler: JobScheduler = JobScheduler()
 """The default scheduler, for jobs modules written in the original style."""
 
-__all__ = ["JobResult", "JobScheduler", "RunStatus", "ScraperResult", "notify_job_failure", "scheduler"]
+__all__ = ["__version__", "JobResult", "JobScheduler", "RunStatus", "ScraperResult", "notify_job_failure", "scheduler"]

@@ -14,6 +14,7 @@ import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import signal
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,10 +33,42 @@ def prepare_fork_server(modules: Iterable[str]) -> None:
     multiprocessing.forkserver.ensure_running()
 
 
-def _child_main(func: JobFunc, stop_event: Any, conn: multiprocessing.connection.Connection) -> None:
+_lifeline: tuple[multiprocessing.connection.Connection, multiprocessing.connection.Connection] | None = None
+_lifeline_lock = threading.Lock()
+
+
+def _lifeline_reader() -> multiprocessing.connection.Connection:
+    """The read end of a pipe whose only writer is this (the scheduler's) process.
+
+    Each child watches it: EOF means the scheduler is gone (even by ``kill -9``),
+    and then the child ends its whole process group. A run must not outlive the
+    scheduler that would record it; it is marked abandoned on the next start.
+    """
+    global _lifeline
+    with _lifeline_lock:
+        if _lifeline is None:
+            _lifeline = _context.Pipe(duplex=False)
+        return _lifeline[0]
+
+
+def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
+    try:
+        lifeline.recv()
+    except (EOFError, OSError):
+        pass
+    os.killpg(0, signal.SIGKILL)
+
+
+def _child_main(
+    func: JobFunc,
+    stop_event: Any,
+    conn: multiprocessing.connection.Connection,
+    lifeline: multiprocessing.connection.Connection,
+) -> None:
     # A session of its own makes the child the leader of a new process group, so
     # the parent can end it together with everything it started.
     os.setsid()
+    threading.Thread(target=_watch_lifeline, args=(lifeline,), name="jobconsole-lifeline", daemon=True).start()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
@@ -69,7 +102,7 @@ class ChildProcess:
         self.stop_event = _context.Event()
         self._reader, self._writer = _context.Pipe(duplex=False)
         self._process = _context.Process(
-            target=_child_main, args=(func, self.stop_event, self._writer), name=name, daemon=False
+            target=_child_main, args=(func, self.stop_event, self._writer, _lifeline_reader()), name=name, daemon=False
         )
         self.pid: int | None = None
 

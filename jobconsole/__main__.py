@@ -1,0 +1,5 @@
+import sys
+
+from jobconsole.cli import main
+
+sys.exit(main())

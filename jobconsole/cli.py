@@ -1,0 +1,115 @@
+"""The ``jobconsole`` command: parse arguments, wire the parts, turn errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+import jobconsole
+from jobconsole.engine.outcome import describe_exception
+from jobconsole.errors import UsageError
+from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
+from jobconsole.logs import setup_logging
+from jobconsole.notify import default_notifiers
+from jobconsole.store import DEFAULT_DATABASE_URL, StoreConfigError, StoreUnavailableError, open_store
+
+EXIT_USAGE = 2
+
+log = logging.getLogger("jobconsole")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = _Parser(
+        prog="jobconsole",
+        description="Run scheduled jobs and watch them: a console by default, or a headless server with --no-ui.",
+    )
+    parser.add_argument("--no-ui", action="store_true", help="run the scheduler in the foreground without the console")
+    parser.add_argument(
+        "--jobs",
+        metavar="MODULE",
+        default=env.get("JOBCONSOLE_JOBS", DEMO_JOBS_MODULE),
+        help="module with setup_scheduled_jobs(); env JOBCONSOLE_JOBS (default: the bundled demo jobs)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=env.get("JOBCONSOLE_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help=f"SQLite or PostgreSQL URL; env JOBCONSOLE_DATABASE_URL (default: {DEFAULT_DATABASE_URL})",
+    )
+    parser.add_argument(
+        "--grace",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=env.get("JOBCONSOLE_GRACE_SECONDS", "10"),
+        help="how long a process run may take to honour its stop_event before SIGTERM (default 10)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=env.get("JOBCONSOLE_LOG_LEVEL", "INFO").upper(),
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="env JOBCONSOLE_LOG_LEVEL (default INFO)",
+    )
+    parser.add_argument("--log-file", metavar="PATH", help="also write the log to PATH (the console mode logs only there)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {jobconsole.__version__}")
+    return parser
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"jobconsole: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    demo = args.jobs == DEMO_JOBS_MODULE
+    setup_logging(args.log_level, demo=demo, log_file=args.log_file, to_stderr=args.no_ui)
+    scheduler = jobconsole.scheduler
+    try:
+        try:
+            notifiers = default_notifiers(os.environ)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        store = open_store(args.db)
+        scheduler.configure(store=store, notifiers=notifiers, grace_seconds=args.grace, demo=demo)
+        module = load_jobs(args.jobs, scheduler)
+        if getattr(module, "DEMO_JOBS", False):
+            scheduler.demo = True
+        if args.no_ui:
+            from jobconsole.headless import run_headless
+
+            return run_headless(scheduler)
+        from jobconsole.console.app import make_app
+
+        make_app(scheduler, embedded=True).run()
+        return 0
+    except (UsageError, StoreConfigError, StoreUnavailableError) as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # a last guard: one line, the traceback only at DEBUG
+        log.debug("unexpected error", exc_info=True)
+        _fail(f"unexpected {describe_exception(error)} (run with --log-level DEBUG for details)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

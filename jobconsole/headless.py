@@ -1,0 +1,37 @@
+"""``jobconsole --no-ui``: the engine as a foreground server process.
+
+SIGTERM or SIGINT stops dispatching, sets every run's stop_event, escalates
+process runs after the grace period, records every unfinished run ``stopped``
+and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from jobconsole.engine import JobScheduler
+from jobconsole.logs import log_run_event
+
+log = logging.getLogger("jobconsole")
+
+
+def run_headless(scheduler: JobScheduler) -> int:
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            log.info("received %s again; already shutting down", signal.Signals(signum).name)
+            return
+        log.info("received %s; shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.add_listener(log_run_event)
+    scheduler.start()
+    stop.wait()
+    scheduler.shutdown()
+    return 0

@@ -1,0 +1,56 @@
+"""Failure notifications: every failed, timed-out or abandoned run reaches the notifiers.
+
+A notifier is any callable taking a :class:`FailureNotice`. Built in:
+:class:`LogNotifier` and :class:`EmailNotifier` (SMTP, configured by
+``JOBCONSOLE_SMTP_*``). The scheduler sends through a :class:`NotifierSet`,
+which delivers on its own thread and logs whatever a notifier raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import UTC, datetime
+
+from jobconsole.notify.dispatch import NotifierSet, default_notifiers, deliver
+from jobconsole.notify.email import EmailNotifier, SmtpSettings, send_email
+from jobconsole.notify.log import LogNotifier
+from jobconsole.notify.notice import FailureNotice, Notifier
+from jobconsole.runs import RunStatus
+
+logger = logging.getLogger("jobconsole.notify")
+
+
+def notify_job_failure(job_name: str, error: BaseException | str) -> None:
+    """Tell the default notifiers (log, and email when configured) that ``job_name`` failed.
+
+    The original system's entry point, for code that reports failures itself.
+    It sends synchronously, so it returns once the email is sent or has
+    failed, and it never raises: a delivery problem is logged.
+    """
+    try:
+        notice = FailureNotice.from_error(
+            job_name, error, status=RunStatus.FAILED, finished_at=datetime.now(UTC), host=socket.gethostname()
+        )
+        try:
+            notifiers = default_notifiers()
+        except ValueError as bad_settings:
+            logger.error("email notification is off: %s", bad_settings)
+            notifiers = [LogNotifier()]
+        deliver(notifiers, notice)
+    except Exception:
+        logger.exception("could not notify the failure of job %s", job_name)
+
+
+__all__ = [
+    "EmailNotifier",
+    "FailureNotice",
+    "LogNotifier",
+    "Notifier",
+    "NotifierSet",
+    "SmtpSettings",
+    "default_notifiers",
+    "deliver",
+    "notify_job_failure",
+    "send_email",
+]

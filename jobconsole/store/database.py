@@ -1,0 +1,136 @@
+"""From a database URL to a ready store: URL checks, connection settings, schema.
+
+SQLite runs in WAL mode with a busy timeout so that a console in another
+process can read while the scheduler writes. PostgreSQL connections are
+checked before use and time out quickly, so an outage is noticed in seconds
+rather than hanging a run's bookkeeping.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from jobconsole.store.errors import StoreConfigError, StoreUnavailableError, is_unavailable, one_line_reason
+from jobconsole.store.models import Base
+from jobconsole.store.repository import RunStore
+
+DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
+SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
+
+_SUPPORTED_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg2"}}
+_EXAMPLES = "use sqlite:///path/to/jobconsole.db or postgresql+psycopg2://user:password@host:5432/dbname"
+_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def redact_url(url: str | URL) -> str:
+    """The URL with its password replaced by ``***``; safe to log and to show."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sa_exc.ArgumentError, ValueError):
+        return _PASSWORD_IN_TEXT.sub(r"\1***@", url)
+
+
+def parse_database_url(url: str) -> URL:
+    """Check that ``url`` is well formed and names a supported backend and driver; fill in the driver."""
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError) as error:
+        raise StoreConfigError(f"malformed database URL {redact_url(url)!r}: {_EXAMPLES}") from error
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise StoreConfigError(f"malformed database URL {redact_url(parsed)!r}: port {parsed.port} is out of range; {_EXAMPLES}")
+    backend, _, driver = parsed.drivername.partition("+")
+    drivers = _SUPPORTED_DRIVERS.get(backend)
+    if drivers is None or (driver and driver not in drivers):
+        raise StoreConfigError(
+            f"unsupported database URL {redact_url(parsed)}: jobconsole stores runs in SQLite or PostgreSQL (psycopg2); {_EXAMPLES}"
+        )
+    if backend == "postgresql" and not driver:
+        # SQLAlchemy 2.1 would pick psycopg 3, which jobconsole does not install.
+        return parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def open_store(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> RunStore:
+    """Connect to the run history at ``url``, creating the table and indexes if missing.
+
+    Raises :class:`StoreConfigError` for a malformed or unsupported URL and
+    :class:`StoreUnavailableError` when the database cannot be reached.
+    ``sqlite_busy_timeout`` is how long a SQLite write waits for another
+    writer's lock before the database counts as unavailable.
+    """
+    parsed = parse_database_url(url)
+    label = redact_url(url)
+    engine = _create_engine(parsed, sqlite_busy_timeout)
+    try:
+        Base.metadata.create_all(engine)
+    except sa_exc.SQLAlchemyError as error:
+        engine.dispose()
+        if not is_unavailable(error):
+            raise
+        reason = one_line_reason(error, parsed.password)
+        if parsed.get_backend_name() == "sqlite":
+            advice = "check that its directory exists and is writable and that no other program holds a lock on it"
+            message = f"cannot open database {label}: {reason}; {advice}"
+        else:
+            advice = "check that the server is running and that the host, port, user and password are right"
+            message = f"cannot reach database {label}: {reason}; {advice}"
+        raise StoreUnavailableError(message) from error
+    return RunStore(engine, url_label=label)
+
+
+def _create_engine(url: URL, sqlite_busy_timeout: float) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(url, sqlite_busy_timeout)
+    return _create_postgres_engine(url)
+
+
+def _create_sqlite_engine(url: URL, busy_timeout: float) -> Engine:
+    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+    if in_memory:
+        # One shared connection: each new connection to ":memory:" would be a new, empty database.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url)
+    busy_ms = max(0, int(busy_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # busy_timeout first, so that switching to WAL waits for a busy file too.
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def _create_postgres_engine(url: URL) -> Engine:
+    defaults: dict[str, Any] = {
+        "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+        "application_name": "jobconsole",
+        # A server that vanished without closing the connection is noticed in about a minute.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    connect_args = {key: value for key, value in defaults.items() if key not in url.query}
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        # Batches of run updates go in a few round trips rather than one per row.
+        executemany_mode="values_plus_batch",
+        connect_args=connect_args,
+    )

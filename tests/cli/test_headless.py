@@ -1,0 +1,80 @@
+"""`jobconsole --no-ui` under real signals: SIGTERM stops runs cleanly, kill -9 leaves evidence."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from collections.abc import Callable
+from typing import TypeVar
+
+from jobconsole.runs import HistoryQuery, RunStatus
+from jobconsole.store import open_store
+from tests.cli.support import Server
+
+T = TypeVar("T")
+
+
+def wait_until(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+    """Poll an observable condition (here: rows in another process's database) until it holds."""
+    deadline = time.monotonic() + timeout
+    while (value := probe()) is None:
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+    return value
+
+
+def test_sigterm_with_two_runs_in_progress_records_both_stopped_and_exits_0(database_url: str) -> None:
+    server = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1")
+    server.wait_for_lines("run started", count=2)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.finish() == 0
+    store = open_store(database_url)
+    try:
+        rows = store.history(HistoryQuery(limit=10)).rows
+    finally:
+        store.close()
+    assert sorted(row.job_name for row in rows) == ["long_process", "long_thread"]
+    assert {row.status for row in rows} == {RunStatus.STOPPED}
+    assert all(row.finished_at is not None for row in rows)
+    log = "".join(server.lines)
+    assert "received SIGTERM; shutting down" in log
+    assert log.count("status=stopped") == 2
+    assert "Traceback" not in log
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+
+
+def test_kill_9_then_restart_marks_the_runs_abandoned(database_url: str, tmp_path: Path) -> None:
+    first = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1",
+                   env={"JOBCONSOLE_TEST_PID_DIR": str(tmp_path)})
+    first.wait_for_lines("run started", count=2)
+    store = open_store(database_url)
+    try:
+        # Start records are written by the recorder thread within milliseconds of the log line.
+        running = wait_until(lambda: store.find_running() if len(store.find_running()) == 2 else None)
+        first.process.send_signal(signal.SIGKILL)
+        first.finish()
+        # The process run dies with its scheduler instead of working on unrecorded.
+        [child_pid] = [int(p.stem) for p in tmp_path.glob("*.pid") if int(p.stem) != first.process.pid]
+        wait_until(lambda: True if _gone(child_pid) else None)
+        assert sorted(row.job_name for row in running) == ["long_process", "long_thread"]
+        second = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1")
+        second.wait_for_lines("scheduler started")
+        second.process.send_signal(signal.SIGTERM)
+        assert second.finish() == 0
+        abandoned = [store.get_run(row.id) for row in running]
+    finally:
+        store.close()
+    assert {row.status for row in abandoned} == {RunStatus.ABANDONED}
+    for row in abandoned:
+        assert row.success is False and row.finished_at is not None
+        assert f"pid {first.process.pid}" in row.error_message
+    log = "".join(second.lines)
+    assert "marked 2 runs left by a scheduler that died abandoned" in log
+    assert log.count("status=abandoned") == 2
