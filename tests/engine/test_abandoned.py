@@ -1,0 +1,46 @@
+"""Runs left `running` by a scheduler that died are marked abandoned on the next start."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+from jobconsole.runs import RunMode, RunRecord, RunStatus, TriggeredBy
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def running_row(run_id: int, host: str, pid: int) -> RunRecord:
+    started = datetime.now(timezone.utc) - timedelta(minutes=5)
+    return RunRecord(
+        id=run_id, job_name="scrape", triggered_by=TriggeredBy.SCHEDULED, status=RunStatus.RUNNING,
+        run_mode=RunMode.PROCESS, scheduled_for=started, started_at=started,
+        deadline_at=started + timedelta(minutes=30), host=host, pid=pid,
+    )
+
+
+def test_stale_runs_are_abandoned_with_when_and_why_and_notified(make_scheduler, store, notices) -> None:
+    host = socket.gethostname()
+    gone = dead_pid()
+    store.write([
+        running_row(1, host, gone),
+        running_row(2, "other-host", gone),
+    ])
+    scheduler = make_scheduler()
+    scheduler.start()
+    abandoned = store.get_run(1)
+    assert abandoned.status is RunStatus.ABANDONED and abandoned.success is False
+    assert abandoned.finished_at is not None
+    assert f"pid {gone} on {host}" in abandoned.error_message
+    assert abandoned.duration_ms >= 5 * 60 * 1000
+    notice = notices.get()
+    assert (notice.job_name, notice.run_id, notice.status) == ("scrape", 1, RunStatus.ABANDONED)
+    # Another host's run may still be alive there: left alone.
+    assert store.get_run(2).status is RunStatus.RUNNING
+    # New runs continue the id sequence instead of clashing with old rows.
+    assert scheduler.snapshot().failures_24h == 1

@@ -1,0 +1,43 @@
+"""The dependency rules hold: the engine runs without Textual, the console sees only the interface."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 broken" in completed.stdout
+
+
+def test_engine_and_headless_mode_import_with_textual_blocked() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+
+        class BlockTextual:
+            def find_spec(self, name, path=None, target=None):
+                if name == "textual" or name.startswith("textual."):
+                    raise ImportError("textual is blocked in this test")
+                return None
+
+        sys.meta_path.insert(0, BlockTextual())
+        import jobconsole
+        import jobconsole.engine
+        import jobconsole.headless
+        import jobconsole.cli
+        assert not any(m == "textual" or m.startswith("textual.") for m in sys.modules)
+        print("ok")
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert completed.stdout.strip() == "ok", completed.stderr
