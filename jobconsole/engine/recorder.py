@@ -73,18 +73,16 @@ class RunRecorder:
                 self._condition.wait(remaining)
         return True
 
-    def close(self, timeout: float) -> int:
-        """Write what is queued, waiting up to ``timeout`` for the database; return what is left."""
+    def close(self, timeout: float) -> list[Op]:
+        """Write what is queued, waiting up to ``timeout`` for the database; return what is left, in order."""
         with self._condition:
             self._closing = True
             self._give_up_at = time.monotonic() + timeout
             self._condition.notify_all()
         self._interrupt.set()
         self._thread.join(timeout + 1.0)
-        left = self.pending
-        if left:
-            log.error("%d run records could not be written before exit: the database stayed unreachable", left)
-        return left
+        with self._condition:
+            return list(self._queue)
 
     def _loop(self) -> None:
         while True:

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import schedule
@@ -31,6 +32,7 @@ from jobconsole.engine.outcome import Outcome, outcome_of_exception, outcome_of_
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.spool import Spool
 from jobconsole.engine.timers import TimerHandle, TimerLoop
 from jobconsole.interface import (
     ActiveState,
@@ -108,6 +110,7 @@ class JobScheduler:
         grace_seconds: float = 10.0,
         kill_after_seconds: float = 5.0,
         record_flush_seconds: float = 10.0,
+        spool_dir: str | os.PathLike[str] | None = None,
         demo: bool = False,
     ) -> None:
         self._store = store
@@ -118,6 +121,7 @@ class JobScheduler:
         self.grace_seconds = grace_seconds
         self.kill_after_seconds = kill_after_seconds
         self.record_flush_seconds = record_flush_seconds
+        self.spool_dir = Path(spool_dir) if spool_dir is not None else Path.cwd() / ".jobconsole-spool"
         self.demo = demo
 
         self._lock = threading.RLock()
@@ -153,6 +157,7 @@ class JobScheduler:
         notifiers: Sequence[Notifier] | None = None,
         grace_seconds: float | None = None,
         kill_after_seconds: float | None = None,
+        spool_dir: str | os.PathLike[str] | None = None,
         demo: bool | None = None,
     ) -> None:
         """Set options before :meth:`start` (for the module-level default scheduler)."""
@@ -168,6 +173,8 @@ class JobScheduler:
             self.grace_seconds = grace_seconds
         if kill_after_seconds is not None:
             self.kill_after_seconds = kill_after_seconds
+        if spool_dir is not None:
+            self.spool_dir = Path(spool_dir)
         if demo is not None:
             self.demo = demo
 
@@ -227,6 +234,7 @@ class JobScheduler:
         self._notifiers = NotifierSet(
             default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
         )
+        self._replay_spool(store)
         self._abandon_stale_runs(store)
         now = self._clock.now()
         with self._lock:
@@ -281,7 +289,13 @@ class JobScheduler:
         self._timers.stop()
         self._pool.close()
         if self._recorder is not None:
-            self._recorder.close(self.record_flush_seconds)
+            left = self._recorder.close(self.record_flush_seconds)
+            if left and self._store is not None:
+                path = Spool(self.spool_dir, self._store.url_label).save(left)
+                log.error(
+                    "the database stayed unreachable: %d run records saved to %s; "
+                    "they are written on the next start", len(left), path,
+                )
         if self._notifiers is not None:
             self._notifiers.close(5.0)
         if self._owns_store and self._store is not None:
@@ -652,6 +666,15 @@ class JobScheduler:
             return
         for name, statuses in self._store.recent_statuses(names, _TRAIL).items():
             self._recent.setdefault(name, deque(maxlen=_TRAIL)).extend(statuses)
+
+    def _replay_spool(self, store: RunStore) -> None:
+        """Write the records an earlier scheduler saved while the database was down."""
+        spool = Spool(self.spool_dir, store.url_label)
+        for path in spool.pending():
+            ops = spool.load(path)
+            store.write(ops)
+            path.unlink()
+            log.warning("wrote %d run records saved in %s during an earlier outage", len(ops), path)
 
     def _abandon_stale_runs(self, store: RunStore) -> None:
         """Mark ``running`` rows left by a dead scheduler on this host ``abandoned`` and tell the notifiers."""

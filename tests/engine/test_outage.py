@@ -85,3 +85,37 @@ def test_locked_sqlite_database_is_an_outage_not_a_loss(tmp_path) -> None:
     scheduler.shutdown()
     assert [store.get_run(i).status for i in run_ids] == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED]
     store.close()
+
+
+@pytest.mark.timeout(120)
+def test_records_still_unwritten_at_shutdown_are_spooled_and_written_on_next_start(
+    dedicated_postgres_server, tmp_path
+) -> None:
+    url = dedicated_postgres_server.create_database("spool")
+    store = open_store(url)
+    events = EventLog()
+    options = {"notifiers": [NoticeBox()], "spool_dir": tmp_path / "spool", "record_flush_seconds": 0.5}
+    scheduler = JobScheduler(store, **options)
+    scheduler.add_listener(events)
+    scheduler.register("quick", jobs_for_tests.succeed, schedule.every().day.at("03:00"))
+    scheduler.start()
+    dedicated_postgres_server.stop()
+    run_id = scheduler.run_job("quick").run_id
+    scheduler.wait_for_run(run_id, 10)
+    scheduler.shutdown()
+    assert len(list((tmp_path / "spool").glob("*.jsonl"))) == 1
+    dedicated_postgres_server.start()
+    store.close()
+    store = open_store(url)
+    assert store.get_run(run_id) is None
+    again = JobScheduler(store, **options)
+    again.register("quick", jobs_for_tests.succeed, schedule.every().day.at("03:00"))
+    again.start()
+    row = store.get_run(run_id)
+    next_run = again.run_job("quick").run_id
+    again.wait_for_run(next_run, 10)
+    again.shutdown()
+    assert row.status is RunStatus.SUCCEEDED and row.lines_added == 3
+    assert next_run == run_id + 1
+    assert list((tmp_path / "spool").glob("*.jsonl")) == []
+    store.close()
