@@ -641,18 +641,7 @@ class JobScheduler:
     def _notify(self, record: RunRecord) -> None:
         if self._notifiers is None:
             return
-        self._notifiers.notify(
-            FailureNotice(
-                job_name=record.job_name,
-                run_id=record.id,
-                status=record.status,
-                error=record.error_message,
-                traceback=record.traceback,
-                started_at=record.started_at,
-                finished_at=record.finished_at,
-                host=record.host,
-            )
-        )
+        self._notifiers.notify(FailureNotice.from_record(record))
 
     def _emit(self, event: RunEvent) -> None:
         for listener in self._listeners:

@@ -58,6 +58,8 @@ def test_kill_9_then_restart_marks_the_runs_abandoned(database_url: str, tmp_pat
     try:
         # Start records are written by the recorder thread within milliseconds of the log line.
         running = wait_until(lambda: store.find_running() if len(store.find_running()) == 2 else None)
+        # Both job bodies have begun (each leaves a pid file), the process one in its child.
+        wait_until(lambda: True if len(list(tmp_path.glob("*.pid"))) == 2 else None)
         first.process.send_signal(signal.SIGKILL)
         first.finish()
         # The process run dies with its scheduler instead of working on unrecorded.
