@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 import jobconsole
+from jobconsole.engine.scheduler import SchedulerBusyError
 from jobconsole.engine.outcome import describe_exception
 from jobconsole.errors import UsageError
 from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
@@ -100,9 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_headless(scheduler)
         from jobconsole.console.app import make_app
 
+        # Claim the database before the console opens, so a second scheduler is refused with one line.
+        holder = store.claim_for_scheduler(f"pid {os.getpid()} on {socket.gethostname()}")
+        if holder is not None:
+            raise UsageError(f"another scheduler ({holder}) is already running on {store.url_label}; stop it first")
+
         make_app(scheduler, embedded=True).run()
         return 0
-    except (UsageError, StoreConfigError, StoreUnavailableError) as error:
+    except (UsageError, StoreConfigError, StoreUnavailableError, SchedulerBusyError) as error:
         _fail(str(error))
     except KeyboardInterrupt:
         return 130

@@ -75,6 +75,10 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+class SchedulerBusyError(RuntimeError):
+    """Another scheduler already runs on this database."""
+
+
 def _module_of(func: Callable[..., Any]) -> str:
     """The module that defines ``func`` (looking through functools.partial)."""
     while isinstance(func, functools.partial):
@@ -231,6 +235,14 @@ class JobScheduler:
             self._store = open_store(self._database_url or DEFAULT_DATABASE_URL)
             self._owns_store = True
         store = self._store
+        holder = store.claim_for_scheduler(f"pid {self._pid} on {self._host}")
+        if holder is not None:
+            with self._lock:
+                self._state = EngineState.STOPPED
+            raise SchedulerBusyError(
+                f"another scheduler ({holder}) is already running on {store.url_label}; "
+                "stop it first: one scheduler per database"
+            )
         self._notifiers = NotifierSet(
             default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
         )
@@ -298,8 +310,10 @@ class JobScheduler:
                 )
         if self._notifiers is not None:
             self._notifiers.close(5.0)
-        if self._owns_store and self._store is not None:
-            self._store.close()
+        if self._store is not None:
+            self._store.release_scheduler_claim()
+            if self._owns_store:
+                self._store.close()
         with self._lock:
             self._state = EngineState.STOPPED
         log.info("scheduler stopped")

@@ -34,6 +34,7 @@ from jobconsole.runs import (
 )
 from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_line_reason
 from jobconsole.store.models import runs_table
+from jobconsole.store.scheduler_lock import lock_for
 
 _RECORD_FIELDS = tuple(field.name for field in fields(RunRecord))
 _UPDATE_FIELDS = tuple(field.name for field in fields(RunUpdate) if field.name != "id")
@@ -55,6 +56,7 @@ _INSERT = insert(runs_table)
 _UPDATE_BY_ID = update(runs_table).where(_ID == bindparam("run_id"))
 
 
+
 class RunStore:
     """The run history in one database (SQLite or PostgreSQL)."""
 
@@ -64,9 +66,18 @@ class RunStore:
         """The database URL with its password hidden."""
         self.dialect: str = engine.dialect.name
         """``"sqlite"`` or ``"postgresql"``."""
+        self._scheduler_lock = lock_for(engine)
 
     def __repr__(self) -> str:
         return f"RunStore({self.url_label!r})"
+
+    def claim_for_scheduler(self, owner: str) -> str | None:
+        """Make this process the database's one scheduler; None on success, else who already is."""
+        with self._guard("claim the database for this scheduler"):
+            return self._scheduler_lock.acquire(owner)
+
+    def release_scheduler_claim(self) -> None:
+        self._scheduler_lock.release()
 
     def max_run_id(self) -> int:
         """The highest run id stored, 0 for an empty history."""
@@ -165,6 +176,7 @@ class RunStore:
 
     def close(self) -> None:
         """Close the pooled connections. The store must not be used afterwards."""
+        self._scheduler_lock.release()
         self._engine.dispose()
 
     @contextmanager

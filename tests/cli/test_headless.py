@@ -80,3 +80,15 @@ def test_kill_9_then_restart_marks_the_runs_abandoned(database_url: str, tmp_pat
     log = "".join(second.lines)
     assert "marked 2 runs left by a scheduler that died abandoned" in log
     assert log.count("status=abandoned") == 2
+
+
+def test_a_second_scheduler_on_the_same_database_is_refused(database_url: str) -> None:
+    first = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1")
+    first.wait_for_lines("scheduler started")
+    second = Server("--jobs", "tests.cli.jobs_long", "--db", database_url)
+    assert second.finish() == 2
+    [line] = second.lines
+    assert line.startswith("jobconsole: error: another scheduler (pid ")
+    assert f"pid {first.process.pid} on " in line
+    first.process.send_signal(signal.SIGTERM)
+    assert first.finish() == 0
