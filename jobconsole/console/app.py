@@ -1,0 +1,292 @@
+"""The console app: polls the scheduler's snapshot, routes commands, owns the engine's life.
+
+The app sees the scheduler only through :class:`SchedulerInterface`. When it
+embeds the scheduler (an :class:`EmbeddedScheduler`), it starts it on mount in
+a thread and shuts it down on quit, asking first if runs are in progress.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import cached_property, partial
+from multiprocessing import resource_tracker
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from jobconsole.console.confirm import ConfirmModal
+from jobconsole.console.detail import RunDetailScreen
+from jobconsole.console.formatting import Palette
+from jobconsole.console.help import HelpScreen, KeyGroup
+from jobconsole.console.history import HistoryFilter, HistoryTable
+from jobconsole.console.main_screen import MainScreen
+from jobconsole.console.run_table import RunTable
+from jobconsole.console.sanitize import strip_control
+from jobconsole.console.workers import deliver
+from jobconsole.interface import (
+    CommandResult,
+    EmbeddedScheduler,
+    EngineSnapshot,
+    SchedulerInterface,
+)
+
+
+def prepare_for_child_processes() -> None:
+    """Start multiprocessing's resource tracker while stderr is still the terminal's.
+
+    Inside a running Textual app ``sys.stderr.fileno()`` is -1, and the tracker,
+    which the engine needs for process runs, refuses to start with that
+    ("bad value(s) in fds_to_keep"). Starting it before the app captures
+    stderr lets the engine start process runs from its thread later.
+    """
+    resource_tracker.ensure_running()
+
+
+def local_now() -> datetime:
+    """The default clock: now, in the local time zone (the console shows local times)."""
+    return datetime.now().astimezone()
+
+
+class JobConsoleApp(App[None]):
+    """The operations console. Build it with :func:`make_app`."""
+
+    CSS_PATH = "console.tcss"
+    TITLE = "jobconsole"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help", tooltip="Show every key, grouped"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit (asks first if runs are in progress)"),
+    ]
+
+    def __init__(
+        self,
+        scheduler: SchedulerInterface,
+        *,
+        embedded: bool = True,
+        clock: Callable[[], datetime] | None = None,
+        refresh_seconds: float = 1.0,
+        retry_seconds: float = 5.0,
+        page_size: int = 100,
+    ) -> None:
+        super().__init__()
+        self.scheduler = scheduler
+        self.embedded = embedded and isinstance(scheduler, EmbeddedScheduler)
+        if self.embedded:
+            prepare_for_child_processes()
+        self.clock: Callable[[], datetime] = clock or local_now
+        self.refresh_seconds = refresh_seconds
+        self.retry_seconds = retry_seconds
+        self.page_size = page_size
+        # Still screens are cheap over SSH: nothing moves unless the data did.
+        self.animation_level = "none"
+        self.snapshot: EngineSnapshot | None = None
+        self.shutting_down = False
+        self._engine_started = threading.Event()
+        self._snapshot_failing = False
+        self._palette: Palette | None = None
+        self._palette_theme = ""
+
+    def get_default_screen(self) -> Screen:
+        return self.main_screen
+
+    @cached_property
+    def main_screen(self) -> MainScreen:
+        return MainScreen(self.scheduler, page_size=self.page_size, retry_seconds=self.retry_seconds)
+
+    @property
+    def palette(self) -> Palette:
+        if self._palette is None or self._palette_theme != self.theme:
+            self._palette = Palette(self.theme_variables)
+            self._palette_theme = self.theme
+        return self._palette
+
+    def on_mount(self) -> None:
+        if self.embedded:
+            self.run_worker(
+                self._start_engine, thread=True, group="engine", name="start scheduler", exit_on_error=False
+            )
+        # The first refresh comes from MainScreen.on_mount, once its panes exist.
+        self.set_interval(self.refresh_seconds, self.refresh_now)
+
+    def _start_engine(self) -> None:
+        assert isinstance(self.scheduler, EmbeddedScheduler)
+        try:
+            self.scheduler.start()
+        except Exception as error:  # noqa: BLE001 - shown to the operator, who can still read history
+            message = f"The scheduler did not start: {strip_control(str(error))}"
+            deliver(self, partial(self.notify, message, severity="error", markup=False, timeout=30))
+        else:
+            self._engine_started.set()
+            deliver(self, self.refresh_now)
+
+    # --- the once-a-second refresh -------------------------------------------------------------
+
+    def refresh_now(self) -> None:
+        """Read the snapshot (cheap, in memory) and bring the main screen up to date."""
+        if not self.main_screen.ready:
+            return
+        try:
+            snapshot = self.scheduler.snapshot()
+        except Exception as error:  # noqa: BLE001 - the console keeps going and tries again next tick
+            if not self._snapshot_failing:
+                self._snapshot_failing = True
+                self.notify(
+                    f"Cannot read the scheduler's state: {strip_control(str(error))}", severity="error", markup=False
+                )
+            snapshot = self.snapshot
+        else:
+            self._snapshot_failing = False
+            self.snapshot = snapshot
+        with self.batch_update():
+            self.main_screen.show_snapshot(snapshot, self.clock(), self.palette)
+
+    # --- commands ------------------------------------------------------------------------------
+
+    def trigger_job(self, job_name: str) -> None:
+        self._command(partial(self.scheduler.trigger, job_name), f"trigger {job_name}")
+
+    def stop_run(self, run_id: int) -> None:
+        self._command(partial(self.scheduler.stop, run_id), f"stop run #{run_id}")
+
+    def _command(self, command: Callable[[], CommandResult], what: str) -> None:
+        def send() -> None:
+            try:
+                result = command()
+            except Exception as error:  # noqa: BLE001 - a failed command is a notification
+                result = CommandResult(False, f"Could not {what}: {error}")
+            deliver(self, partial(self._command_done, result))
+
+        self.run_worker(send, thread=True, group="commands", name=what, exit_on_error=False)
+
+    def _command_done(self, result: CommandResult) -> None:
+        self.notify(strip_control(result.message), severity="information" if result.ok else "warning", markup=False)
+        self.refresh_now()
+
+    def open_detail(self, run_id: int) -> None:
+        self.push_screen(
+            RunDetailScreen(
+                self.scheduler, run_id, clock=self.clock, palette=self.palette, retry_seconds=self.retry_seconds
+            )
+        )
+
+    # --- help and the command palette ----------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(self.key_groups(), self.palette))
+
+    def key_groups(self) -> list[KeyGroup]:
+        palette_binding = Binding(
+            self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette: every action by name"
+        )
+        return [
+            ("Everywhere", [*self.BINDINGS, palette_binding]),
+            (
+                "Main screen",
+                [*MainScreen.BINDINGS, Binding("up,down", "", "Select a job or run", key_display="↑ ↓")],
+            ),
+            ("Running and History", RunTable.BINDINGS),
+            ("History", HistoryTable.BINDINGS),
+            (
+                "History filter (/)",
+                [
+                    Binding("enter", "", "Apply (empty: all jobs)"),
+                    Binding("right", "", "Take the suggestion"),
+                    *HistoryFilter.BINDINGS,
+                ],
+            ),
+            (
+                "Run detail",
+                [*RunDetailScreen.BINDINGS, Binding("up,down", "", "Scroll the traceback", key_display="↑ ↓")],
+            ),
+            ("Questions", ConfirmModal.BINDINGS),
+        ]  # type: ignore[list-item]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key that works where the palette was opened, by its description, then Textual's own."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            # Only the console's own keys (they all have ids), not DataTable's cursor keys.
+            if binding.id is None or binding.system or binding.description in seen:
+                continue
+            seen.add(binding.description)
+            help_text = f"{binding.tooltip or binding.description} ({self.get_key_display(binding)})"
+            yield SystemCommand(binding.description, help_text, partial(self.run_action, binding.action, active.node))
+        for command in super().get_system_commands(screen):
+            if command.title not in seen:
+                yield command
+
+    # --- quitting ------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        if self.shutting_down:
+            self.notify("Already stopping the scheduler…", markup=False)
+            return
+        if not self.embedded:
+            self.exit()
+            return
+        running = len(self.snapshot.running) if self.snapshot else 0
+        if not running:
+            self._shutdown_and_exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._shutdown_and_exit()
+
+        runs = "1 run is" if running == 1 else f"{running} runs are"
+        question = f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
+        self.push_screen(ConfirmModal(question, yes="Quit"), answered)
+
+    def _shutdown_and_exit(self) -> None:
+        self.shutting_down = True
+        self.notify("Stopping the scheduler…", markup=False, timeout=60)
+        self.run_worker(
+            self._shutdown_engine, thread=True, group="engine", name="shut down scheduler", exit_on_error=False
+        )
+
+    def _shutdown_engine(self) -> None:
+        assert isinstance(self.scheduler, EmbeddedScheduler)
+        error: Exception | None = None
+        try:
+            self.scheduler.shutdown()
+        except Exception as failure:  # noqa: BLE001 - reported on exit
+            error = failure
+        finally:
+            self._engine_started.clear()
+        if error is None:
+            deliver(self, self.exit)
+        else:
+            deliver(self, partial(self.exit, None, 1, f"jobconsole: the scheduler did not shut down cleanly: {error}"))
+
+    def on_unmount(self) -> None:
+        # Quitting by any other path (an error inside the app) still stops the engine.
+        if self.embedded and self._engine_started.is_set() and not self.shutting_down:
+            assert isinstance(self.scheduler, EmbeddedScheduler)
+            self.shutting_down = True
+            self.scheduler.shutdown()
+
+
+def make_app(
+    scheduler: SchedulerInterface,
+    *,
+    embedded: bool = True,
+    clock: Callable[[], datetime] | None = None,
+    refresh_seconds: float = 1.0,
+    retry_seconds: float = 5.0,
+    page_size: int = 100,
+) -> JobConsoleApp:
+    """Build the console for ``scheduler``; the CLI and the tests both start here."""
+    return JobConsoleApp(
+        scheduler,
+        embedded=embedded,
+        clock=clock,
+        refresh_seconds=refresh_seconds,
+        retry_seconds=retry_seconds,
+        page_size=page_size,
+    )

@@ -1,0 +1,45 @@
+"""A yes/no question before anything destructive (stopping runs, quitting with runs in progress)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Dismisses with True for yes, False for no. The safe answer has the focus."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes", tooltip="Yes, go ahead"),
+        Binding("n", "answer(False)", "No", id="confirm_no", tooltip="No"),
+        Binding("escape", "answer(False)", "Cancel", id="confirm_cancel", tooltip="No (cancel)"),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self._question = question
+        self._yes = yes
+        self._no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            # The question may hold job names: plain text, never markup.
+            yield Static(Text(self._question), id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(Text(f"{self._yes} (y)"), id="confirm-yes", variant="error")
+                yield Button(Text(f"{self._no} (n)"), id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")

@@ -1,0 +1,194 @@
+"""Words, symbols and numbers the console shows: durations, countdowns, statuses.
+
+Plain functions of their arguments (the current time is passed in), so the
+screens stay deterministic under a frozen clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+
+from jobconsole.console.sanitize import strip_control
+from jobconsole.interface import ActiveState
+from jobconsole.runs import RunStatus
+
+
+@dataclass(frozen=True)
+class StatusLook:
+    symbol: str
+    word: str
+    tone: str
+    """A theme tone: "success", "warning", "error", "running" or "muted"."""
+
+
+STATUS_LOOKS: dict[RunStatus, StatusLook] = {
+    RunStatus.SUCCEEDED: StatusLook("✓", "succeeded", "success"),
+    RunStatus.FAILED: StatusLook("✗", "failed", "error"),
+    RunStatus.TIMED_OUT: StatusLook("◷", "timed out", "error"),
+    RunStatus.ABANDONED: StatusLook("?", "abandoned", "error"),
+    RunStatus.STOPPED: StatusLook("■", "stopped", "warning"),
+    RunStatus.SKIPPED: StatusLook("»", "skipped", "muted"),
+    RunStatus.RUNNING: StatusLook("▶", "running", "running"),
+}
+
+ACTIVE_STATE_WORDS: dict[ActiveState, tuple[str, str]] = {
+    ActiveState.RUNNING: ("running", "running"),
+    ActiveState.STOPPING: ("stopping…", "warning"),
+    ActiveState.TERMINATING: ("stopping… (terminating)", "warning"),
+    ActiveState.OVERDUE: ("timed out, still running", "error"),
+}
+
+
+class Palette:
+    """Rich styles for the console's tones, taken from the theme's variables."""
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        def colour(name: str, fallback: str) -> Style:
+            return Style(color=variables.get(name, fallback))
+
+        self.tones: dict[str, Style] = {
+            "success": colour("text-success", "green"),
+            "warning": colour("text-warning", "yellow"),
+            "error": colour("text-error", "red"),
+            "running": colour("text-primary", "blue"),
+            "accent": colour("text-accent", "yellow"),
+            "muted": Style(dim=True),
+            "plain": Style(),
+        }
+        self.bars: dict[str, Style] = {
+            "success": colour("success", "green"),
+            "warning": colour("warning", "yellow"),
+            "error": colour("error", "red"),
+        }
+
+    def tone(self, name: str) -> Style:
+        return self.tones.get(name, self.tones["plain"])
+
+
+def plain(text: str | None, *, style: Style | str = "") -> Text:
+    """Job-produced (or any) text as a one-line cell: never markup, never control codes."""
+    return Text(strip_control(text or ""), style=style, no_wrap=True, overflow="ellipsis", end="")
+
+
+def status_text(status: RunStatus | None, palette: Palette, *, word: bool = True) -> Text:
+    if status is None:
+        return plain("–", style=palette.tone("muted"))
+    look = STATUS_LOOKS[status]
+    label = f"{look.symbol} {look.word}" if word else look.symbol
+    return plain(label, style=palette.tone(look.tone))
+
+
+def trail_text(statuses: tuple[RunStatus, ...], palette: Palette, width: int = 10) -> Text:
+    """The last outcomes as symbols, oldest first, newest on the right."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    for status in statuses[-width:]:
+        look = STATUS_LOOKS[status]
+        text.append(look.symbol, style=palette.tone(look.tone))
+    return text
+
+
+def format_duration(seconds: float | None) -> str:
+    """``0.4s``, ``12s``, ``3m 12s``, ``2h 05m``, ``3d 04h``."""
+    if seconds is None:
+        return "–"
+    seconds = max(0.0, seconds)
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def format_timeout(seconds: float) -> str:
+    """A timeout as an operator would say it: ``15m``, ``3s``, ``1h 30m``."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m" if secs == 0 else f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h" if minutes == 0 else f"{hours}h {minutes:02d}m"
+
+
+def format_countdown(when: datetime | None, now: datetime) -> str:
+    """``in 3m 12s``; ``due`` once the time has come."""
+    if when is None:
+        return "–"
+    seconds = (when - now).total_seconds()
+    if seconds <= 0:
+        return "due"
+    return f"in {format_duration(float(int(seconds + 0.999)))}"
+
+
+def format_time(when: datetime | None, now: datetime) -> str:
+    """A time in the clock's time zone: ``09:35:00`` today, ``Mon 08:00`` within a week, else the date."""
+    if when is None:
+        return "–"
+    local = when.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return local.strftime("%H:%M:%S")
+    if abs((local - now).total_seconds()) < 6 * 86400:
+        return local.strftime("%a %H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def format_timestamp(when: datetime | None, now: datetime) -> str:
+    """A past time for history: ``09:12:03`` today, ``11-25 09:12`` this year, else the date."""
+    if when is None:
+        return "–"
+    local = when.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return local.strftime("%H:%M:%S")
+    if local.year == now.year:
+        return local.strftime("%m-%d %H:%M")
+    return local.strftime("%Y-%m-%d")
+
+
+def format_full_time(when: datetime | None, now: datetime) -> str:
+    """Date, time and zone, for the run detail."""
+    if when is None:
+        return "–"
+    return when.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def format_lines(added: int | None, processed: int | None) -> str:
+    """``+12 / 340`` (added / processed)."""
+    if added is None and processed is None:
+        return ""
+    left = "–" if added is None else f"+{added:,}"
+    right = "–" if processed is None else f"{processed:,}"
+    return f"{left} / {right}"
+
+
+def bar_tone(fraction: float) -> str:
+    """Normal below 75 % of the timeout, warning from 75 %, error from 90 %."""
+    if fraction >= 0.9:
+        return "error"
+    if fraction >= 0.75:
+        return "warning"
+    return "success"
+
+
+def timeout_bar(fraction: float, width: int, palette: Palette) -> Text:
+    """``███████░░░  70%``: elapsed over timeout, styled by how near the deadline is."""
+    clamped = min(max(fraction, 0.0), 1.0)
+    filled = round(clamped * width)
+    style = palette.bars[bar_tone(fraction)]
+    text = Text(no_wrap=True, end="")
+    text.append("█" * filled, style=style)
+    text.append("░" * (width - filled), style=palette.tone("muted"))
+    text.append(f" {min(int(fraction * 100), 999):>3d}%", style=style if fraction >= 0.75 else "")
+    return text

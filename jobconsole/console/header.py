@@ -1,0 +1,122 @@
+"""The one-line header: scheduler state, database, counts, DEMO and the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from jobconsole.console.formatting import Palette
+from jobconsole.console.sanitize import strip_control
+from jobconsole.interface import EngineSnapshot, EngineState
+
+_STATE_TONES = {
+    EngineState.STARTING: "warning",
+    EngineState.RUNNING: "success",
+    EngineState.STOPPING: "warning",
+    EngineState.STOPPED: "error",
+}
+
+
+class HeaderBar(Widget):
+    """Shows the latest snapshot; repaints only when what it shows changed."""
+
+    DEFAULT_CLASSES = "header-bar"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._snapshot: EngineSnapshot | None = None
+        self._now: datetime | None = None
+        self._palette = Palette({})
+        self._shown: tuple[object, ...] = ()
+
+    def show(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None:
+        key = (snapshot, now.replace(microsecond=0), id(palette))
+        if key == self._shown:
+            return
+        self._shown = key
+        self._snapshot, self._now, self._palette = snapshot, now, palette
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.size.width
+        palette = self._palette
+        narrow = width < 100
+        right = Text(no_wrap=True, end="")
+        if self._now is not None:
+            right.append(self._now.strftime("%H:%M:%S %Z").strip(), style="bold")
+        left = Text(no_wrap=True, end="")
+        if not narrow:
+            left.append(" jobconsole ", style="bold")
+        snapshot = self._snapshot
+        if snapshot is None:
+            left.append(" connecting…", style=palette.tone("muted"))
+            return _spread(left, right, width)
+        if snapshot.demo:
+            left.append(" DEMO ", style=Style(reverse=True, bold=True) + palette.tone("warning"))
+        left.append(f" ● {snapshot.state.value}", style=palette.tone(_STATE_TONES[snapshot.state]))
+        if not snapshot.store_ok:
+            # An outage is never truncated away: it is what the operator most needs to see.
+            left.append(
+                f"  ⚠ DB unreachable — {snapshot.pending_records} records buffered",
+                style=palette.tone("error") + Style(bold=True),
+            )
+        # Shown in this order, kept by priority while they fit: failures first, the database last.
+        segments: list[tuple[int, Text]] = [
+            (3, Text(f"  {len(snapshot.jobs)} jobs")),
+            (2, Text(f"  {len(snapshot.running)} running", style=palette.tone("running") if snapshot.running else "")),
+            (
+                1,
+                Text(
+                    f"  {snapshot.failures_24h} failed/24h",
+                    style=palette.tone("error") if snapshot.failures_24h else palette.tone("muted"),
+                ),
+            ),
+        ]
+        if snapshot.store_ok:
+            label = strip_control(short_database(snapshot.database) if narrow else snapshot.database)
+            segments.insert(0, (4, Text(f"  {label}", style=palette.tone("muted"))))
+        room = width - cell_len(left.plain) - cell_len(right.plain) - 2
+        kept: set[int] = set()
+        for priority, segment in sorted(segments, key=lambda item: item[0]):
+            if priority == 4 and room >= 10:
+                segment.truncate(min(room, cell_len(segment.plain)), overflow="ellipsis")
+            if cell_len(segment.plain) <= room:
+                kept.add(priority)
+                room -= cell_len(segment.plain)
+        for priority, segment in segments:
+            if priority in kept:
+                left.append_text(segment)
+        return _spread(left, right, width)
+
+
+def short_database(label: str) -> str:
+    """``pg db.internal/jobs`` for a server URL, ``sqlite jobconsole.db`` for a file."""
+    parts = urlsplit(label)
+    backend = parts.scheme.split("+")[0]
+    if backend == "sqlite":
+        return f"sqlite {PurePosixPath(parts.path).name or ':memory:'}"
+    if not parts.scheme:
+        return label
+    backend = "pg" if backend.startswith("postgres") else backend
+    try:
+        host = parts.hostname or ""
+    except ValueError:
+        host = ""
+    return f"{backend} {host}{parts.path}"
+
+
+def _spread(left: Text, right: Text, width: int) -> Text:
+    """``left`` at the left edge, ``right`` at the right edge, cut to ``width``."""
+    gap = width - cell_len(left.plain) - cell_len(right.plain) - 1
+    line = left.copy()
+    line.append(" " * max(gap, 1))
+    line.append_text(right)
+    line.append(" ")
+    line.truncate(width, overflow="ellipsis")
+    return line

@@ -1,0 +1,414 @@
+"""The History pane: run history, newest first, one keyset page at a time.
+
+The pane never holds more than one page (``page_size`` rows). Pages come from
+``scheduler.history`` in a thread worker; moving past either end of the page,
+or pressing ``home``/``end``/``pageup``/``pagedown`` there, asks for the page
+next to the known ids, so a table of a million rows opens as fast as one of
+ten. When runs start or end (the snapshot's revision), and again once the
+engine has written its records, the current page is asked for again and merged
+in place: new runs appear at the top, the selection stays on its run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Static
+
+from jobconsole.console.formatting import (
+    Palette,
+    format_duration,
+    format_lines,
+    format_timestamp,
+    plain,
+    status_text,
+)
+from jobconsole.console.run_table import RunRef, RunTable
+from jobconsole.console.sanitize import strip_control
+from jobconsole.console.sync_table import ColumnSpec
+from jobconsole.console.workers import deliver
+from jobconsole.interface import SchedulerInterface
+from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord
+
+CursorAim = Literal["keep", "first", "last"]
+
+
+class HistoryTable(RunTable):
+    COLUMNS = (
+        ColumnSpec("status", "Status", 11, wide_width=12),
+        ColumnSpec("run", "Run", 7, wide_only=True),
+        ColumnSpec("job", "Job", 16, wide_width=22),
+        ColumnSpec("started", "Started", 11),
+        ColumnSpec("duration", "Took", 7),
+        ColumnSpec("lines", "Added / seen", 13, wide_only=True),
+        ColumnSpec("error", "Error", 10, flex=True),
+    )
+    BINDINGS = [
+        Binding("home", "newest", "Newest", id="history_newest", show=False, tooltip="Newest runs"),
+        Binding("end", "oldest", "Oldest", id="history_oldest", show=False, tooltip="Oldest runs"),
+        Binding(
+            "pageup", "page_newer", "Page up", id="history_page_up", show=False, tooltip="Newer runs, a page at a time"
+        ),
+        Binding(
+            "pagedown",
+            "page_older",
+            "Page down",
+            id="history_page_down",
+            show=False,
+            tooltip="Older runs, a page at a time",
+        ),
+        # Re-declared so that moving past either end of the page loads the next one.
+        Binding("up", "cursor_up", "Up", id="history_up", show=False, system=True, tooltip="Previous run"),
+        Binding("down", "cursor_down", "Down", id="history_down", show=False, system=True, tooltip="Next run"),
+    ]
+
+    class PageRequested(Message):
+        """The operator moved past the loaded page, or asked for the newest or oldest runs."""
+
+        def __init__(self, direction: PageDirection, aim: CursorAim, *, fallback_row: int | None = None) -> None:
+            super().__init__()
+            self.direction = direction
+            self.aim = aim
+            self.fallback_row = fallback_row
+            """Where the cursor goes when there is no such page (None: stay)."""
+
+    def action_newest(self) -> None:
+        self.post_message(self.PageRequested(PageDirection.NEWEST, "first"))
+
+    def action_oldest(self) -> None:
+        self.post_message(self.PageRequested(PageDirection.OLDEST, "last"))
+
+    def action_page_older(self) -> None:
+        if self.cursor_row + self._visible_rows() < self.row_count - 1:
+            super().action_page_down()
+        else:
+            self.post_message(self.PageRequested(PageDirection.OLDER, "first", fallback_row=-1))
+
+    def action_page_newer(self) -> None:
+        if self.cursor_row - self._visible_rows() > 0:
+            super().action_page_up()
+        else:
+            self.post_message(self.PageRequested(PageDirection.NEWER, "last", fallback_row=0))
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row == self.row_count - 1:
+            self.post_message(self.PageRequested(PageDirection.OLDER, "first"))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row == 0:
+            self.post_message(self.PageRequested(PageDirection.NEWER, "last"))
+        else:
+            super().action_cursor_up()
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+
+class HistoryFilter(Input):
+    """Where the operator types a job name to filter the history by."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="filter_cancel", tooltip="Close the filter unchanged"),
+    ]
+
+    class Cancelled(Message):
+        pass
+
+    def on_mount(self) -> None:
+        # A blinking cursor repaints twice a second; the console stays still unless data changes.
+        self.cursor_blink = False
+
+    def action_cancel(self) -> None:
+        self.post_message(self.Cancelled())
+
+
+class HistoryPane(Vertical):
+    """Run history with its filters and its place in the table."""
+
+    BORDER_TITLE = "History"
+
+    def __init__(
+        self,
+        scheduler: SchedulerInterface,
+        *,
+        page_size: int = 100,
+        retry_seconds: float = 5.0,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._scheduler = scheduler
+        self.page_size = page_size
+        self.retry_seconds = retry_seconds
+        self.failures_only = False
+        self.job_filter: str | None = None
+        self.page: HistoryPage | None = None
+        self._freshness: tuple[int, bool] | None = None
+        self._token = 0
+        self._request: tuple[HistoryQuery, CursorAim, int | None] | None = None
+        self.failing = False
+        self._job_names: tuple[str, ...] = ()
+        self._now: datetime | None = None
+        self._palette = Palette({})
+        self._rendered_for: tuple[object, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield HistoryFilter(
+            placeholder="job name · enter: apply (empty: all jobs) · esc: cancel",
+            id="history-filter",
+        )
+        yield HistoryTable(id="history-table")
+        yield Static(Text("Loading history…"), id="history-empty", classes="empty-state")
+
+    def on_mount(self) -> None:
+        self.filter_input.display = False
+        self._update_titles()
+
+    @property
+    def table(self) -> HistoryTable:
+        return self.query_one(HistoryTable)
+
+    @property
+    def filter_input(self) -> HistoryFilter:
+        return self.query_one(HistoryFilter)
+
+    # --- driven by the app's refresh ---------------------------------------------------------
+
+    def show(self, revision: int, written: bool, now: datetime, palette: Palette, job_names: tuple[str, ...]) -> None:
+        """Ask for the page again when runs started or ended (``revision``), and once more when
+        the engine has written every record (``written``), since it writes them in the background."""
+        self._job_names = job_names
+        self._now, self._palette = now, palette
+        freshness = (revision, written)
+        if freshness != self._freshness:
+            self._freshness = freshness
+            self.reload()
+        elif (now.date(), id(palette)) != self._rendered_for[:2]:
+            self._render_page()
+
+    def reload(self) -> None:
+        """Ask for the page on show again (the newest page if it is the newest)."""
+        page = self.page
+        if page is None or not page.has_newer or not page.rows:
+            self.request(PageDirection.NEWEST, "keep")
+        else:
+            self.request(PageDirection.OLDER, "keep", anchor_id=page.rows[0].id + 1)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        direction: PageDirection,
+        aim: CursorAim,
+        *,
+        anchor_id: int | None = None,
+        fallback_row: int | None = None,
+    ) -> None:
+        query = HistoryQuery(
+            limit=self.page_size,
+            direction=direction,
+            anchor_id=anchor_id,
+            job_name=self.job_filter,
+            failures_only=self.failures_only,
+        )
+        self._request = (query, aim, fallback_row)
+        self._token += 1
+        token = self._token
+        self.run_worker(
+            lambda: self._fetch(token, query, aim, fallback_row),
+            thread=True,
+            group="history",
+            name=f"history {direction.value}",
+            exit_on_error=False,
+        )
+
+    def _fetch(self, token: int, query: HistoryQuery, aim: CursorAim, fallback_row: int | None) -> None:
+        """Runs in a thread: the query may take a while or fail; the UI never waits on it."""
+        try:
+            page = self._scheduler.history(query)
+        except Exception as error:  # noqa: BLE001 - any failure becomes a notification and a retry
+            deliver(self.app, partial(self._failed, token, error))
+        else:
+            deliver(self.app, partial(self._loaded, token, query, page, aim, fallback_row))
+
+    def _loaded(
+        self, token: int, query: HistoryQuery, page: HistoryPage, aim: CursorAim, fallback_row: int | None
+    ) -> None:
+        if token != self._token:
+            return  # a newer request superseded this one
+        if self.failing:
+            self.failing = False
+            self.notify("History is readable again.", severity="information", markup=False)
+        navigating = query.direction in (PageDirection.OLDER, PageDirection.NEWER) and aim != "keep"
+        if navigating and not page.rows:
+            # Past the oldest or newest run: stay on this page.
+            if fallback_row is not None:
+                self.table.move_to(fallback_row)
+            return
+        self.page = page
+        self._render_page()
+        if aim == "first":
+            self.table.move_to(0)
+        elif aim == "last":
+            self.table.move_to(-1)
+
+    def _failed(self, token: int, error: Exception) -> None:
+        if token != self._token:
+            return
+        if not self.failing:
+            self.failing = True
+            reason = strip_control(str(error)) or type(error).__name__
+            self.notify(
+                f"History unavailable: {reason}. Retrying every {self.retry_seconds:g} s.",
+                title="History",
+                severity="error",
+                markup=False,
+            )
+        self._update_titles()
+        self.set_timer(self.retry_seconds, self._retry)
+
+    def _retry(self) -> None:
+        if self.failing and self._request is not None:
+            query, aim, fallback = self._request
+            self.request(query.direction, aim, anchor_id=query.anchor_id, fallback_row=fallback)
+
+    # --- filters -----------------------------------------------------------------------------
+
+    def toggle_failures(self) -> None:
+        self.failures_only = not self.failures_only
+        self._update_titles()
+        self.request(PageDirection.NEWEST, "first")
+
+    def open_filter(self) -> None:
+        field = self.filter_input
+        field.suggester = SuggestFromList(self._job_names, case_sensitive=False)
+        field.value = self.job_filter or ""
+        field.display = True
+        field.focus()
+
+    def close_filter(self) -> None:
+        self.filter_input.display = False
+        self.table.focus()
+
+    def set_job_filter(self, name: str | None) -> None:
+        self.job_filter = name
+        self._update_titles()
+        self.request(PageDirection.NEWEST, "first")
+
+    @on(HistoryFilter.Submitted)
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.close_filter()
+        self.set_job_filter(self.resolve_job_name(event.value))
+
+    @on(HistoryFilter.Cancelled)
+    def _filter_cancelled(self, event: HistoryFilter.Cancelled) -> None:
+        event.stop()
+        self.close_filter()
+
+    def resolve_job_name(self, typed: str) -> str | None:
+        """The job the operator meant: an exact name, or the one known name containing ``typed``."""
+        typed = typed.strip()
+        if not typed:
+            return None
+        if typed in self._job_names:
+            return typed
+        lowered = typed.lower()
+        matches = [name for name in self._job_names if lowered in name.lower()]
+        exact = [name for name in matches if name.lower() == lowered]
+        if exact:
+            return exact[0]
+        # An unknown name is still asked for: the history may hold jobs no longer registered.
+        return matches[0] if len(matches) == 1 else typed
+
+    # --- paging keys ---------------------------------------------------------------------------
+
+    @on(HistoryTable.PageRequested)
+    def _page_requested(self, event: HistoryTable.PageRequested) -> None:
+        event.stop()
+        page = self.page
+        direction = event.direction
+        if direction in (PageDirection.NEWEST, PageDirection.OLDEST):
+            self.request(direction, event.aim)
+            return
+        if page is None or not page.rows:
+            return
+        more = page.has_older if direction is PageDirection.OLDER else page.has_newer
+        if not more:
+            if event.fallback_row is not None:
+                self.table.move_to(event.fallback_row)
+            return
+        anchor = page.rows[-1].id if direction is PageDirection.OLDER else page.rows[0].id
+        self.request(direction, event.aim, anchor_id=anchor, fallback_row=event.fallback_row)
+
+    # --- rendering -----------------------------------------------------------------------------
+
+    def on_sync_table_layout_changed(self) -> None:
+        self._render_page()
+
+    def _render_page(self) -> None:
+        now = self._now
+        page = self.page
+        if now is None or page is None:
+            return
+        self._rendered_for = (now.date(), id(self._palette))
+        table = self.table
+        table.runs = {str(record.id): RunRef(record.id, record.job_name, record.status) for record in page.rows}
+        table.sync([(str(record.id), self._cells(record, now)) for record in page.rows])
+        self.set_class(not page.rows, "-empty")
+        self.query_one("#history-empty", Static).update(Text(self._empty_message()))
+        self._update_titles()
+
+    def _empty_message(self) -> str:
+        if self.failures_only or self.job_filter:
+            return "No runs match this filter. Press f to show every outcome, / to change the job."
+        return "No runs recorded yet. Runs appear here as they start."
+
+    def _update_titles(self) -> None:
+        title = Text("History")
+        if self.failures_only:
+            title.append(" · failures only")
+        if self.job_filter:
+            title.append(f" · job {strip_control(self.job_filter)}")
+        self.border_title = title
+        page = self.page
+        if self.failing:
+            subtitle = "⚠ unavailable, retrying"
+        elif page is not None and page.has_newer:
+            subtitle = "older runs · home: newest"
+        elif page is not None and page.has_older:
+            subtitle = "newest first · end: oldest"
+        else:
+            subtitle = "newest first"
+        self.border_subtitle = Text(subtitle)
+
+    def _cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:
+        palette = self._palette
+        if record.duration_ms is not None:
+            took = format_duration(record.duration_ms / 1000)
+        else:
+            # A run in progress: its elapsed time lives in the Running pane, which ticks.
+            took = "–" if record.status.is_final else "…"
+        if record.error_first_line:
+            detail = plain(record.error_first_line, style=palette.tone("error"))
+        else:
+            detail = plain((record.message or "").strip().split("\n")[0], style=palette.tone("muted"))
+        return {
+            "status": status_text(record.status, palette),
+            "run": plain(f"#{record.id}"),
+            "job": plain(record.job_name),
+            "started": plain(format_timestamp(record.started_at, now)),
+            "duration": plain(took),
+            "lines": plain(format_lines(record.lines_added, record.lines_processed)),
+            "error": detail,
+        }

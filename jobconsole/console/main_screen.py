@@ -1,0 +1,138 @@
+"""The main screen: header, the Upcoming, Running and History panes, and the footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from jobconsole.console.confirm import ConfirmModal
+from jobconsole.console.formatting import STATUS_LOOKS, Palette
+from jobconsole.console.header import HeaderBar
+from jobconsole.console.history import HistoryPane
+from jobconsole.console.run_table import RunTable
+from jobconsole.console.running import RunningPane
+from jobconsole.console.upcoming import UpcomingPane
+from jobconsole.interface import EngineSnapshot, SchedulerInterface
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from jobconsole.console.app import JobConsoleApp
+
+
+class MainScreen(Screen[None], inherit_bindings=False):
+    # Not inheriting Screen's bindings keeps this order in the footer (tab is redeclared here).
+    BINDINGS = [
+        Binding("t", "trigger", "Trigger", id="trigger_job", tooltip="Run the selected job now"),
+        Binding(
+            "f", "failures_only", "Failures", id="failures_only", tooltip="Only failed runs in History (again: all)"
+        ),
+        Binding("slash", "filter_history", "Filter", id="filter_history", tooltip="Filter History by job name"),
+        Binding("tab", "app.focus_next", "Next pane", id="next_pane", tooltip="Next pane"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
+        ),
+    ]
+
+    app: JobConsoleApp
+
+    def __init__(self, scheduler: SchedulerInterface, *, page_size: int, retry_seconds: float) -> None:
+        super().__init__(id="main")
+        self._scheduler = scheduler
+        self._page_size = page_size
+        self._retry_seconds = retry_seconds
+        self._focused_first = False
+        self.ready = False
+        """True once the panes exist and can show a snapshot."""
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield UpcomingPane(id="upcoming")
+        yield RunningPane(id="running")
+        yield HistoryPane(self._scheduler, page_size=self._page_size, retry_seconds=self._retry_seconds, id="history")
+        # The palette (ctrl+p) is in the help: at 80 columns the footer needs its room for the keys.
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.ready = True
+        self.app.refresh_now()
+
+    @property
+    def upcoming(self) -> UpcomingPane:
+        return self.query_one(UpcomingPane)
+
+    @property
+    def running(self) -> RunningPane:
+        return self.query_one(RunningPane)
+
+    @property
+    def history(self) -> HistoryPane:
+        return self.query_one(HistoryPane)
+
+    def show_snapshot(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None:
+        """Bring every pane up to date; each changes only what changed."""
+        self.query_one(HeaderBar).show(snapshot, now, palette)
+        if snapshot is None:
+            return
+        self.upcoming.show(snapshot.jobs, now, palette)
+        self.running.show(snapshot.running, now, palette)
+        written = snapshot.pending_records == 0
+        self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
+        if not self._focused_first:
+            self._focused_first = True
+            target = self.upcoming.table if snapshot.jobs else self.history.table
+            target.focus()
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    def action_trigger(self) -> None:
+        job = self._selected_job()
+        if job is None:
+            self.notify(
+                "No job selected: choose one in Upcoming (or a run of it) first.", severity="warning", markup=False
+            )
+            return
+        self.app.trigger_job(job)
+
+    def _selected_job(self) -> str | None:
+        """The job of whatever the operator is on: a job in Upcoming, or the job of a run."""
+        focused = self.focused
+        if isinstance(focused, RunTable):
+            run = focused.selected_run()
+            return run.job_name if run else None
+        return self.upcoming.selected_job()
+
+    def action_failures_only(self) -> None:
+        self.history.toggle_failures()
+
+    def action_filter_history(self) -> None:
+        self.history.open_filter()
+
+    @on(RunTable.DetailRequested)
+    def _detail(self, event: RunTable.DetailRequested) -> None:
+        event.stop()
+        self.app.open_detail(event.run.run_id)
+
+    @on(RunTable.StopRequested)
+    def _stop(self, event: RunTable.StopRequested) -> None:
+        event.stop()
+        run = event.run
+        if run.status.is_final:
+            word = STATUS_LOOKS[run.status].word
+            self.notify(f"Run #{run.run_id} already ended ({word}): nothing to stop.", severity="warning", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.stop_run(run.run_id)
+
+        question = (
+            f"Stop run #{run.run_id} of {run.job_name}?\n"
+            "Its stop_event is set; a process run is ended if it does not stop in time."
+        )
+        self.app.push_screen(ConfirmModal(question, yes="Stop"), answered)

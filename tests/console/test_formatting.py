@@ -1,0 +1,101 @@
+"""How times, durations and states read on screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from jobconsole.console.formatting import (
+    Palette,
+    bar_tone,
+    format_countdown,
+    format_duration,
+    format_lines,
+    format_time,
+    format_timeout,
+    plain,
+    timeout_bar,
+)
+from jobconsole.console.header import short_database
+
+NOW = datetime(2026, 11, 26, 9, 30, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.4, "0.4s"),
+        (12, "12s"),
+        (192, "3m 12s"),
+        (3600 * 2 + 300, "2h 05m"),
+        (86400 * 3 + 3600 * 4, "3d 04h"),
+        (None, "–"),
+    ],
+)
+def test_durations(seconds: float | None, shown: str) -> None:
+    assert format_duration(seconds) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(3, "3s"), (900, "15m"), (90, "1m 30s"), (5400, "1h 30m"), (7200, "2h")]
+)
+def test_timeouts(seconds: float, shown: str) -> None:
+    assert format_timeout(seconds) == shown
+
+
+def test_countdown_reads_like_speech_and_says_due_once_passed() -> None:
+    assert format_countdown(NOW + timedelta(minutes=3, seconds=12), NOW) == "in 3m 12s"
+    assert format_countdown(NOW + timedelta(hours=17, minutes=30), NOW) == "in 17h 30m"
+    assert format_countdown(NOW - timedelta(seconds=1), NOW) == "due"
+    assert format_countdown(None, NOW) == "–"
+
+
+def test_times_show_the_date_only_when_it_is_not_today() -> None:
+    assert format_time(NOW + timedelta(minutes=5), NOW) == "09:35:00"
+    assert format_time(datetime(2026, 11, 30, 8, 0, tzinfo=UTC), NOW) == "Mon 08:00"
+    assert format_time(datetime(2027, 1, 4, 8, 0, tzinfo=UTC), NOW) == "2027-01-04 08:00"
+
+
+def test_times_are_shown_in_the_clocks_time_zone() -> None:
+    paris = timezone(timedelta(hours=1))
+    assert format_time(NOW + timedelta(minutes=5), NOW.astimezone(paris)) == "10:35:00"
+
+
+def test_lines_added_and_processed() -> None:
+    assert format_lines(12, 3400) == "+12 / 3,400"
+    assert format_lines(None, 10) == "– / 10"
+    assert format_lines(None, None) == ""
+
+
+@pytest.mark.parametrize(
+    ("fraction", "tone"),
+    [(0.3, "success"), (0.749, "success"), (0.75, "warning"), (0.89, "warning"), (0.9, "error"), (1.2, "error")],
+)
+def test_the_timeout_bar_warns_as_the_deadline_nears(fraction: float, tone: str) -> None:
+    assert bar_tone(fraction) == tone
+
+
+def test_timeout_bar_fills_in_proportion_and_states_the_percentage() -> None:
+    bar = timeout_bar(0.3, 10, Palette({})).plain
+    assert bar == "███░░░░░░░  30%"
+    assert timeout_bar(1.04, 10, Palette({})).plain == "██████████ 104%"
+
+
+def test_plain_cells_never_interpret_markup() -> None:
+    cell = plain("[red]markup[/red]\x1b[2J")
+    assert cell.plain == "[red]markup[/red]"
+    assert cell.spans == []
+
+
+@pytest.mark.parametrize(
+    ("label", "short"),
+    [
+        ("postgresql+psycopg2://jobs:***@db.internal:5432/jobs", "pg db.internal/jobs"),
+        ("sqlite:///jobconsole.db", "sqlite jobconsole.db"),
+        ("sqlite:////var/lib/jobs/runs.db", "sqlite runs.db"),
+        ("sqlite://", "sqlite :memory:"),
+    ],
+)
+def test_short_database_labels(label: str, short: str) -> None:
+    assert short_database(label) == short

@@ -1,0 +1,97 @@
+"""The console on the real engine with a SQLite store: t starts a run, s stops it, the database says ``stopped``."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+import schedule
+from textual.pilot import Pilot
+
+from jobconsole.console.confirm import ConfirmModal
+from jobconsole.console.history import HistoryTable
+from jobconsole.console.running import RunningTable
+from jobconsole.console.upcoming import UpcomingTable
+from jobconsole.engine.scheduler import JobScheduler
+from jobconsole.interface import EngineState
+
+from .conftest import AppFactory, settle
+from .engine_jobs import wait_for_stop
+
+
+def stored_status(database: Path, run_id: int) -> str:
+    """What an operator would find with sqlite3: the status column of the run's row."""
+    with sqlite3.connect(database) as connection:
+        (status,) = connection.execute("SELECT status FROM scheduled_job_runs WHERE id = ?", (run_id,)).fetchone()
+    return str(status)
+
+
+async def refreshed(pilot: Pilot, scheduler: JobScheduler) -> None:
+    """What the once-a-second timer does, after the engine has written what it has."""
+    await asyncio.to_thread(scheduler.flush)
+    pilot.app.refresh_now()  # type: ignore[attr-defined]
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("run_in_process", [False, True], ids=["thread", "process"])
+async def test_t_starts_a_run_and_s_stops_it_recorded_stopped(
+    console: AppFactory, tmp_path: Path, run_in_process: bool
+) -> None:
+    database = tmp_path / "runs.db"
+    scheduler = JobScheduler(database_url=f"sqlite:///{database}", notifiers=[], grace_seconds=5, kill_after_seconds=2)
+    # Due at 03:00 only: every run in this test is one the console starts.
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"), run_in_process=run_in_process)
+    app = console(scheduler, clock=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert scheduler.snapshot().state is EngineState.RUNNING
+
+        upcoming = app.query_one(UpcomingTable)
+        upcoming.focus()
+        await pilot.press("t")
+        await settle(pilot)
+        (run,) = scheduler.snapshot().running
+        await refreshed(pilot, scheduler)
+        running = app.query_one(RunningTable)
+        assert list(running.rows) == [str(run.run_id)]
+        history = app.query_one(HistoryTable)
+        assert history.get_cell(str(run.run_id), "status").plain == "▶ running"
+
+        running.focus()
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert await asyncio.to_thread(scheduler.wait_for_run, run.run_id, 30)
+        await refreshed(pilot, scheduler)
+        assert str(run.run_id) not in running.rows
+        assert history.get_cell(str(run.run_id), "status").plain == "■ stopped"
+        assert stored_status(database, run.run_id) == "stopped"
+
+        await pilot.press("q")
+        await settle(pilot)
+    assert scheduler.snapshot().state is EngineState.STOPPED
+
+
+async def test_quitting_with_a_run_in_progress_records_it_stopped(console: AppFactory, tmp_path: Path) -> None:
+    database = tmp_path / "runs.db"
+    scheduler = JobScheduler(database_url=f"sqlite:///{database}", notifiers=[], grace_seconds=5)
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"))
+    app = console(scheduler, clock=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.query_one(UpcomingTable).focus()
+        await pilot.press("t")
+        await settle(pilot)
+        (run,) = scheduler.snapshot().running
+        app.refresh_now()
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+    assert scheduler.snapshot().state is EngineState.STOPPED
+    assert stored_status(database, run.run_id) == "stopped"

@@ -1,0 +1,129 @@
+"""What the operator sees, pinned as SVG snapshots (pytest-textual-snapshot).
+
+Deterministic by construction: the seeded scheduler, the frozen clock, fixed
+terminal sizes, Textual pinned in pyproject.toml, no animation and no cursor
+blink. After a deliberate change of the screens, look at the new pictures
+before accepting them: ``pytest tests/console --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from jobconsole.console.history import HistoryTable
+from jobconsole.console.running import RunningTable
+from jobconsole.runs import RunStatus
+
+from .conftest import AppFactory, settle
+from .seeded import MARKUP_ERROR, SeededScheduler
+
+Before = Callable[[Pilot], Awaitable[None]]
+
+
+def after(*keys: str) -> Before:
+    """Wait for the first history page, press ``keys``, and wait for what they started."""
+
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+
+    return run
+
+
+def open_run(run_id: int) -> Before:
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        table = pilot.app.query_one(HistoryTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(str(run_id)))
+        await pilot.press("enter")
+        await settle(pilot)
+
+    return run
+
+
+def test_main_screen_80x24(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=after())
+
+
+def test_main_screen_120x40(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler()), terminal_size=(120, 40), run_before=after())
+
+
+def test_running_bars_at_30_and_95_percent_and_stopping_states(
+    snap_compare: Callable[..., bool], console: AppFactory
+) -> None:
+    """Bars at 30 % (normal) and 95 % (error), a run being stopped, and one timed out but still running."""
+
+    async def focus_running(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.query_one(RunningTable).focus()
+        await settle(pilot)
+
+    app = console(SeededScheduler(extra_states=True))
+    assert snap_compare(app, terminal_size=(100, 30), run_before=focus_running)
+
+
+def test_run_detail_with_traceback(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    scheduler = SeededScheduler()
+    failed = next(
+        record
+        for record in sorted(scheduler.records.values(), key=lambda record: -record.id)
+        if record.status is RunStatus.FAILED and record.traceback and record.error_message != MARKUP_ERROR
+    )
+    assert snap_compare(console(scheduler), terminal_size=(80, 24), run_before=open_run(failed.id))
+
+
+def test_run_whose_error_holds_markup_and_escape_sequences(
+    snap_compare: Callable[..., bool], console: AppFactory
+) -> None:
+    """``[red]markup[/red]`` shows literally; ``\\x1b[2J`` and colour codes are stripped, never obeyed."""
+    scheduler = SeededScheduler()
+    marked = next(record for record in scheduler.records.values() if record.error_message == MARKUP_ERROR)
+    assert snap_compare(console(scheduler), terminal_size=(100, 30), run_before=open_run(marked.id))
+
+
+def test_help(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler()), terminal_size=(120, 40), run_before=after("question_mark"))
+
+
+def test_help_80x24(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=after("question_mark"))
+
+
+def test_empty_state(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler(jobs=False, demo=False)), terminal_size=(80, 24), run_before=after())
+
+
+def test_filtered_history(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    """Failures only, and only import_vendor_feed (typed as "import", completed to the one job it names)."""
+    keys = ("f", "slash", *"import", "enter")
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=after(*keys))
+
+
+def test_stop_asks_for_confirmation(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    async def ask(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.query_one(RunningTable).focus()
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=ask)
+
+
+def test_database_unreachable_is_plain_in_the_header(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    scheduler = SeededScheduler()
+    scheduler.store_ok = False
+    scheduler.pending_records = 3
+    assert snap_compare(console(scheduler), terminal_size=(80, 24), run_before=after())
+
+
+def test_no_color(snap_compare: Callable[..., bool], console: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With NO_COLOR every state still reads by its symbol and word."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=after())
