@@ -106,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         holder = store.claim_for_scheduler(f"pid {os.getpid()} on {socket.gethostname()}")
         if holder is not None:
             raise UsageError(f"another scheduler ({holder}) is already running on {store.url_label}; stop it first")
+        scheduler.configure(process_output=args.log_file or os.devnull)
+        scheduler.prepare_process_runs()
 
         make_app(scheduler, embedded=True).run()
         return 0

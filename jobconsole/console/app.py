@@ -11,7 +11,6 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property, partial
-from multiprocessing import resource_tracker
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -32,17 +31,6 @@ from jobconsole.interface import (
     EngineSnapshot,
     SchedulerInterface,
 )
-
-
-def prepare_for_child_processes() -> None:
-    """Start multiprocessing's resource tracker while stderr is still the terminal's.
-
-    Inside a running Textual app ``sys.stderr.fileno()`` is -1, and the tracker,
-    which the engine needs for process runs, refuses to start with that
-    ("bad value(s) in fds_to_keep"). Starting it before the app captures
-    stderr lets the engine start process runs from its thread later.
-    """
-    resource_tracker.ensure_running()
 
 
 def local_now() -> datetime:
@@ -73,8 +61,6 @@ class JobConsoleApp(App[None]):
         super().__init__()
         self.scheduler = scheduler
         self.embedded = embedded and isinstance(scheduler, EmbeddedScheduler)
-        if self.embedded:
-            prepare_for_child_processes()
         self.clock: Callable[[], datetime] = clock or local_now
         self.refresh_seconds = refresh_seconds
         self.retry_seconds = retry_seconds

@@ -50,7 +50,7 @@ class HistoryTable(RunTable):
         ColumnSpec("started", "Started", 11),
         ColumnSpec("duration", "Took", 7),
         ColumnSpec("lines", "Added / seen", 13, wide_only=True),
-        ColumnSpec("error", "Error", 10, flex=True),
+        ColumnSpec("error", "Error / message", 10, flex=True),
     )
     BINDINGS = [
         Binding("home", "newest", "Newest", id="history_newest", show=False, tooltip="Newest runs"),

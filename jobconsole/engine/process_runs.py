@@ -14,6 +14,7 @@ import multiprocessing.connection
 import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +31,22 @@ def prepare_fork_server(modules: Iterable[str]) -> None:
     The preload list only takes effect if the fork server is not running yet.
     """
     _context.set_forkserver_preload(sorted({__name__, *modules}))
-    multiprocessing.forkserver.ensure_running()
+    saved = sys.stderr
+    # Under a TUI, sys.stderr may be a stand-in whose fileno() is -1; multiprocessing's
+    # resource tracker passes that descriptor on and refuses to start with it.
+    if _fileno(saved) < 0 and sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _fileno(stream: Any) -> int:
+    try:
+        return int(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return -1
 
 
 _lifeline: tuple[multiprocessing.connection.Connection, multiprocessing.connection.Connection] | None = None
@@ -64,10 +80,17 @@ def _child_main(
     stop_event: Any,
     conn: multiprocessing.connection.Connection,
     lifeline: multiprocessing.connection.Connection,
+    output: str | None,
 ) -> None:
     # A session of its own makes the child the leader of a new process group, so
     # the parent can end it together with everything it started.
     os.setsid()
+    if output is not None:
+        # Under the console the terminal belongs to the UI: a job's prints go to the log instead.
+        fd = os.open(output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
     threading.Thread(target=_watch_lifeline, args=(lifeline,), name="jobconsole-lifeline", daemon=True).start()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -98,11 +121,11 @@ def describe_exit(exitcode: int | None) -> str:
 class ChildProcess:
     """One run's child process, its stop event and the pipe its outcome comes back on."""
 
-    def __init__(self, func: JobFunc, name: str) -> None:
+    def __init__(self, func: JobFunc, name: str, output: str | None = None) -> None:
         self.stop_event = _context.Event()
         self._reader, self._writer = _context.Pipe(duplex=False)
         self._process = _context.Process(
-            target=_child_main, args=(func, self.stop_event, self._writer, _lifeline_reader()), name=name, daemon=False
+            target=_child_main, args=(func, self.stop_event, self._writer, _lifeline_reader(), output), name=name, daemon=False
         )
         self.pid: int | None = None
 

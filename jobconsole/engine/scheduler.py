@@ -115,6 +115,7 @@ class JobScheduler:
         kill_after_seconds: float = 5.0,
         record_flush_seconds: float = 10.0,
         spool_dir: str | os.PathLike[str] | None = None,
+        process_output: str | None = None,
         demo: bool = False,
     ) -> None:
         self._store = store
@@ -126,6 +127,8 @@ class JobScheduler:
         self.kill_after_seconds = kill_after_seconds
         self.record_flush_seconds = record_flush_seconds
         self.spool_dir = Path(spool_dir) if spool_dir is not None else Path.cwd() / ".jobconsole-spool"
+        self.process_output = process_output
+        """A file that process runs' stdout and stderr go to; None: the scheduler's own."""
         self.demo = demo
 
         self._lock = threading.RLock()
@@ -162,6 +165,7 @@ class JobScheduler:
         grace_seconds: float | None = None,
         kill_after_seconds: float | None = None,
         spool_dir: str | os.PathLike[str] | None = None,
+        process_output: str | None = None,
         demo: bool | None = None,
     ) -> None:
         """Set options before :meth:`start` (for the module-level default scheduler)."""
@@ -179,6 +183,8 @@ class JobScheduler:
             self.kill_after_seconds = kill_after_seconds
         if spool_dir is not None:
             self.spool_dir = Path(spool_dir)
+        if process_output is not None:
+            self.process_output = process_output
         if demo is not None:
             self.demo = demo
 
@@ -253,9 +259,7 @@ class JobScheduler:
             self._last_id = store.max_run_id()
             self._failures.extend(sorted(store.failure_times_since(now - timedelta(hours=24))))
             self._load_recent(list(self._specs))
-        process_modules = [_module_of(s.func) for s in self._specs.values() if s.run_mode is RunMode.PROCESS]
-        if process_modules:
-            prepare_fork_server(process_modules)
+        self.prepare_process_runs()
         self._recorder = RunRecorder(store)
         self._recorder.start()
         self._timers.start()
@@ -264,6 +268,16 @@ class JobScheduler:
                 self._arm(name, spec.cadence.first_run(now))
             self._state = EngineState.RUNNING
         log.info("scheduler started with %d jobs; recording runs in %s", len(self._specs), store.url_label)
+
+    def prepare_process_runs(self) -> None:
+        """Start the fork server for process runs, with the job modules preloaded.
+
+        :meth:`start` does this; call it earlier to do it before a UI takes over the terminal.
+        """
+        with self._lock:
+            modules = [_module_of(s.func) for s in self._specs.values() if s.run_mode is RunMode.PROCESS]
+        if modules:
+            prepare_fork_server(modules)
 
     def shutdown(self, grace_seconds: float | None = None) -> None:
         """Stop dispatching, stop runs in progress (recorded ``stopped``) and write every record.
@@ -457,7 +471,7 @@ class JobScheduler:
             if triggered_by is TriggeredBy.SCHEDULED:
                 self._record_skipped(spec, scheduled_for, f"skipped: {reason}")
             return CommandResult(False, f"{spec.name} is already running: {reason}")
-        child = ChildProcess(spec.func, f"jobconsole:{spec.name}") if spec.run_mode is RunMode.PROCESS else None
+        child = ChildProcess(spec.func, f"jobconsole:{spec.name}", self.process_output) if spec.run_mode is RunMode.PROCESS else None
         record = RunRecord(
             id=self._next_id(),
             job_name=spec.name,

@@ -56,3 +56,10 @@ def busy_loop_with_grandchild(pid_file: str, stop_event) -> None:
 
 def send_unpicklable(stop_event) -> JobResult:
     return JobResult(success=True, message="fine", lines_added=2)
+
+
+def chatty(stop_event) -> None:
+    print("hello from the child")
+    import sys
+
+    print("and on stderr", file=sys.stderr)

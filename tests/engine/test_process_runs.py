@@ -105,3 +105,11 @@ def test_stop_run_on_a_process_run_records_stopped(make_scheduler, store, events
 def test_child_processes_do_not_inherit_open_database_connections(make_scheduler, store) -> None:
     row = run_process_job(make_scheduler, store, jobs_for_tests.succeed)
     assert row.pid == os.getpid()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_process_output_can_be_sent_to_a_file_instead_of_the_terminal(make_scheduler, store, tmp_path) -> None:
+    output = tmp_path / "jobs.log"
+    row = run_process_job(make_scheduler, store, jobs_for_tests.chatty, process_output=str(output))
+    assert row.status is RunStatus.SUCCEEDED
+    assert output.read_text().splitlines() == ["hello from the child", "and on stderr"]
