@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import os
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -54,8 +55,16 @@ def busy_loop_with_grandchild(pid_file: str, stop_event) -> None:
         time.time()
 
 
-def send_unpicklable(stop_event) -> JobResult:
-    return JobResult(success=True, message="fine", lines_added=2)
+class LockedResourceError(Exception):
+    """An exception that holds a lock, so it cannot be pickled."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+def return_unpicklable_error(stop_event) -> JobResult:
+    return JobResult(success=False, error=LockedResourceError("vendor API held the lock"), lines_processed=5)
 
 
 def chatty(stop_event) -> None:

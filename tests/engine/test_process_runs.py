@@ -113,3 +113,10 @@ def test_process_output_can_be_sent_to_a_file_instead_of_the_terminal(make_sched
     row = run_process_job(make_scheduler, store, jobs_for_tests.chatty, process_output=str(output))
     assert row.status is RunStatus.SUCCEEDED
     assert output.read_text().splitlines() == ["hello from the child", "and on stderr"]
+
+
+def test_a_result_that_cannot_be_pickled_still_comes_back_as_facts(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.return_unpicklable_error)
+    assert row.status is RunStatus.FAILED
+    assert row.error_message == "LockedResourceError: vendor API held the lock"
+    assert row.lines_processed == 5
