@@ -8,6 +8,7 @@ from typing import Any
 
 from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.process_runs import ChildProcess
+from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle
 from jobconsole.interface import ActiveRun, ActiveState
 from jobconsole.runs import EndedBy, RunRecord
@@ -28,7 +29,7 @@ class LiveRun:
     """TERMINATED or KILLED once the process group was signalled."""
     finished: bool = False
     timers: list[TimerHandle] = field(default_factory=list)
-    done: threading.Event = field(default_factory=threading.Event)
+    done: StopEvent = field(default_factory=StopEvent)
 
     @property
     def run_id(self) -> int:

@@ -1,11 +1,12 @@
-"""Threads that carry runs: reused between runs, added when all are busy.
+"""Threads that carry runs: reused between runs, added when all are stuck.
 
 A run of a thread job may block for as long as its job likes, so the pool may
-never make a due run wait behind busy workers for long. It keeps a few idle
-threads for quick reuse, starts a new one whenever a task would otherwise wait,
-up to ``eager_limit`` threads, and past that adds one more each time a task has
-waited ``starvation_seconds`` (so a burst of short runs reuses threads instead
-of starting thousands, while blocked workers never starve a due run).
+never make a due run wait behind blocked workers for long. It starts a thread
+whenever a task would otherwise wait, up to ``eager_limit`` threads; past that
+a watchdog adds one more whenever tasks are waiting and no worker has picked
+one up for ``starvation_seconds`` (all are blocked). A burst of short runs so
+reuses a few threads instead of starting thousands, and workers take tasks
+from the queue without a lock, so they do not queue up behind each other.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 log = logging.getLogger("jobconsole.engine")
 
@@ -25,8 +26,8 @@ class WorkerPool:
     def __init__(
         self,
         name: str = "jobconsole-run",
-        eager_limit: int = 8,
-        starvation_seconds: float = 0.01,
+        eager_limit: int = 4,
+        starvation_seconds: float = 0.02,
         idle_seconds: float = 300.0,
     ) -> None:
         self._name = name
@@ -34,9 +35,10 @@ class WorkerPool:
         self._starvation_seconds = starvation_seconds
         self._idle_seconds = idle_seconds
         self._condition = threading.Condition()
-        self._tasks: deque[tuple[float, Task]] = deque()
+        self._tasks: deque[Task] = deque()
         self._workers = 0
         self._idle = 0
+        self._last_pickup = time.monotonic()
         self._closed = False
         self._watchdog: threading.Thread | None = None
 
@@ -45,16 +47,22 @@ class WorkerPool:
         return self._workers
 
     def submit(self, task: Task) -> None:
+        self.submit_many((task,))
+
+    def submit_many(self, tasks: Iterable[Task]) -> None:
         with self._condition:
             if self._closed:
                 raise RuntimeError("worker pool is closed")
-            self._tasks.append((time.monotonic(), task))
-            if self._idle >= len(self._tasks):
-                self._condition.notify()
-            elif self._workers < self._eager_limit:
+            before = len(self._tasks)
+            self._tasks.extend(tasks)
+            added = len(self._tasks) - before
+            if not added:
+                return
+            if self._idle:
+                self._condition.notify(min(self._idle, added))
+            for _ in range(min(added - self._idle, self._eager_limit - self._workers)):
                 self._spawn()
-            else:
-                self._condition.notify()
+            if self._workers >= self._eager_limit:
                 self._ensure_watchdog()
 
     def close(self) -> None:
@@ -73,33 +81,38 @@ class WorkerPool:
             self._watchdog.start()
 
     def _watch(self) -> None:
-        """Add a worker whenever the oldest waiting task has waited too long."""
+        """Add a worker whenever tasks wait while no worker has picked one up for a while."""
         with self._condition:
             while not self._closed:
                 if not self._tasks:
                     self._condition.wait()
                     continue
-                waited = time.monotonic() - self._tasks[0][0]
-                if waited >= self._starvation_seconds and self._idle == 0:
+                stuck_for = time.monotonic() - self._last_pickup
+                if stuck_for >= self._starvation_seconds and self._idle == 0:
                     self._spawn()
-                    self._condition.wait(self._starvation_seconds)
-                else:
-                    self._condition.wait(max(self._starvation_seconds - waited, 0.001))
+                    self._last_pickup = time.monotonic()
+                self._condition.wait(self._starvation_seconds)
 
     def _work(self) -> None:
+        tasks = self._tasks
         while True:
-            with self._condition:
-                while not self._tasks:
+            try:
+                task = tasks.popleft()
+            except IndexError:
+                with self._condition:
+                    if tasks:
+                        continue
                     if self._closed:
                         self._workers -= 1
                         return
                     self._idle += 1
                     woke = self._condition.wait(self._idle_seconds)
                     self._idle -= 1
-                    if not woke and not self._tasks:
+                    if not woke and not tasks:
                         self._workers -= 1
                         return
-                _, task = self._tasks.popleft()
+                continue
+            self._last_pickup = time.monotonic()
             try:
                 task()
             except BaseException:

@@ -57,9 +57,13 @@ class RunRecorder:
         self._thread.start()
 
     def submit(self, op: Op) -> None:
+        self.submit_many((op,))
+
+    def submit_many(self, ops: Sequence[Op]) -> None:
         with self._condition:
-            self._queue.append(op)
-            if len(self._queue) == 1:
+            was_empty = not self._queue
+            self._queue.extend(ops)
+            if was_empty:
                 self._condition.notify()
 
     def flush(self, timeout: float) -> bool:

@@ -10,14 +10,17 @@ to the store through outages.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import logging
 import os
 import signal
 import socket
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
 from jobconsole.engine.spool import Spool
+from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle, TimerLoop
 from jobconsole.interface import (
     ActiveState,
@@ -77,6 +81,17 @@ def _pid_alive(pid: int | None) -> bool:
 
 class SchedulerBusyError(RuntimeError):
     """Another scheduler already runs on this database."""
+
+
+@dataclass
+class _Effects:
+    """What a change made under the lock must tell other threads, applied once the lock is released."""
+
+    records: list[RunRecord | RunUpdate] = field(default_factory=list)
+    tasks: list[Callable[[], None]] = field(default_factory=list)
+    events: list[RunEvent] = field(default_factory=list)
+    notices: list[RunRecord] = field(default_factory=list)
+    done: list[StopEvent] = field(default_factory=list)
 
 
 def _module_of(func: Callable[..., Any]) -> str:
@@ -136,7 +151,20 @@ class JobScheduler:
         self._schedule = schedule.Scheduler()
         self._specs: dict[str, JobSpec] = {}
         self._next_due: dict[str, datetime | None] = {}
-        self._due_timers: dict[str, TimerHandle] = {}
+        # Due jobs and run deadlines live in heaps of their own; the timer loop holds
+        # one entry for each heap's earliest item, so a thousand jobs due at one
+        # instant are dispatched in one batch under one lock.
+        self._due_heap: list[tuple[datetime, int, str]] = []
+        self._due_timer: TimerHandle | None = None
+        self._due_timer_at: datetime | None = None
+        self._deadline_heap: list[tuple[datetime, int]] = []
+        self._deadline_timer: TimerHandle | None = None
+        self._deadline_timer_at: datetime | None = None
+        self._stale_deadlines = 0
+        self._seq = itertools.count()
+        # Workers hand finished runs over here; the timer thread records them in batches.
+        self._completions: deque[tuple[LiveRun, Outcome, EndedBy, int | None]] = deque()
+        self._completion_wake = False
         self._active: dict[int, LiveRun] = {}
         self._active_by_job: dict[str, LiveRun] = {}
         self._recent: dict[str, deque[RunStatus]] = {}
@@ -290,9 +318,10 @@ class JobScheduler:
             if self._state in (EngineState.STOPPING, EngineState.STOPPED):
                 return
             self._state = EngineState.STOPPING
-            for handle in self._due_timers.values():
-                handle.cancel()
-            self._due_timers.clear()
+            if self._due_timer is not None:
+                self._due_timer.cancel()
+            self._due_timer = self._due_timer_at = None
+            self._due_heap.clear()
             for name in self._next_due:
                 self._next_due[name] = None
             runs = list(self._active.values())
@@ -312,6 +341,7 @@ class JobScheduler:
                 Outcome(success=False, error_message=f"still running {grace:g} s after its stop_event was set"),
                 EndedBy.SHUTDOWN,
             )
+        self._drain_completions()
         self._timers.stop()
         self._pool.close()
         if self._recorder is not None:
@@ -352,7 +382,8 @@ class JobScheduler:
                 return CommandResult(False, f"no job named {name!r}")
             if self._state is not EngineState.RUNNING:
                 return CommandResult(False, f"the scheduler is {self._state.value}; it starts no runs")
-            return self._dispatch(spec, TriggeredBy.MANUAL, None)
+        with self._locked() as effects:
+            return self._dispatch(spec, TriggeredBy.MANUAL, None, effects)
 
     def stop_run(self, run_id: int) -> CommandResult:
         """Set the run's stop_event; a process run is then escalated as on a timeout."""
@@ -428,39 +459,83 @@ class JobScheduler:
 
     # -- dispatch (called with or without the lock; takes it) ---------------
 
+    @contextmanager
+    def _locked(self) -> Iterator[_Effects]:
+        """Hold the lock to change state; what must reach other threads is applied after release."""
+        effects = _Effects()
+        with self._lock:
+            yield effects
+        self._apply(effects)
+
+    def _apply(self, effects: _Effects) -> None:
+        if effects.records and self._recorder is not None:
+            self._recorder.submit_many(effects.records)
+        if effects.tasks:
+            self._pool.submit_many(effects.tasks)
+        for done in effects.done:
+            done.set()
+        for record in effects.notices:
+            self._notify(record)
+        for event in effects.events:
+            self._emit(event)
+
     def _arm(self, name: str, due: datetime | None) -> None:
+        """Set a job's next due time. Lock held."""
         self._next_due[name] = due
         if due is not None:
-            self._due_timers[name] = self._timers.call_at(due, lambda when, n=name: self._on_due(n, when))
-        else:
-            self._due_timers.pop(name, None)
+            heapq.heappush(self._due_heap, (due, next(self._seq), name))
+            self._rearm_due_timer()
 
-    def _on_due(self, name: str, due: datetime) -> None:
-        with self._lock:
+    def _rearm_due_timer(self) -> None:
+        if not self._due_heap:
+            return
+        earliest = self._due_heap[0][0]
+        if self._due_timer_at is not None and self._due_timer_at <= earliest:
+            return
+        if self._due_timer is not None:
+            self._due_timer.cancel()
+        self._due_timer_at = earliest
+        self._due_timer = self._timers.call_at(earliest, self._on_due)
+
+    def _on_due(self, _when: datetime) -> None:
+        """Dispatch every job that is due, in one batch."""
+        with self._locked() as effects:
+            self._due_timer = self._due_timer_at = None
             if self._state is not EngineState.RUNNING:
                 return
-            spec = self._specs[name]
             now = self._clock.now()
-            following = spec.cadence.next_after(due)
-            missed: list[datetime] = []
-            while following is not None and following < now - _MISFIRE_LIMIT:
-                missed.append(following)
-                following = spec.cadence.next_after(following)
-            self._arm(name, following)
-            if missed:
-                self._record_skipped(
-                    spec,
-                    missed[0],
-                    f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
-                    f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
-                )
-            self._dispatch(spec, TriggeredBy.SCHEDULED, due)
+            heap = self._due_heap
+            while heap and heap[0][0] <= now:
+                due, _, name = heapq.heappop(heap)
+                if self._next_due.get(name) != due:
+                    continue
+                spec = self._specs[name]
+                following = spec.cadence.next_after(due)
+                missed: list[datetime] = []
+                while following is not None and following < now - _MISFIRE_LIMIT:
+                    missed.append(following)
+                    following = spec.cadence.next_after(following)
+                self._next_due[name] = following
+                if following is not None:
+                    heapq.heappush(heap, (following, next(self._seq), name))
+                if missed:
+                    self._record_skipped(
+                        spec,
+                        missed[0],
+                        f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
+                        f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
+                        effects,
+                    )
+                self._dispatch(spec, TriggeredBy.SCHEDULED, due, effects)
+            self._rearm_due_timer()
 
     def _next_id(self) -> int:
         self._last_id += 1
         return self._last_id
 
-    def _dispatch(self, spec: JobSpec, triggered_by: TriggeredBy, scheduled_for: datetime | None) -> CommandResult:
+    def _dispatch(
+        self, spec: JobSpec, triggered_by: TriggeredBy, scheduled_for: datetime | None, effects: _Effects
+    ) -> CommandResult:
         """Start a run, or explain (and for a scheduled occurrence, record) why not. Lock held."""
         now = self._clock.now()
         busy = self._active_by_job.get(spec.name)
@@ -469,9 +544,14 @@ class JobScheduler:
             reason = f"run {busy.run_id} of {spec.name} is still in progress (started {age} s ago"
             reason += ", timed out and ignoring its stop_event)" if busy.state is ActiveState.OVERDUE else ")"
             if triggered_by is TriggeredBy.SCHEDULED:
-                self._record_skipped(spec, scheduled_for, f"skipped: {reason}")
+                self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
             return CommandResult(False, f"{spec.name} is already running: {reason}")
-        child = ChildProcess(spec.func, f"jobconsole:{spec.name}", self.process_output) if spec.run_mode is RunMode.PROCESS else None
+        child = (
+            ChildProcess(spec.func, f"jobconsole:{spec.name}", self.process_output)
+            if spec.run_mode is RunMode.PROCESS
+            else None
+        )
+        deadline = now + spec.timeout
         record = RunRecord(
             id=self._next_id(),
             job_name=spec.name,
@@ -480,26 +560,31 @@ class JobScheduler:
             run_mode=spec.run_mode,
             scheduled_for=scheduled_for,
             started_at=now,
-            deadline_at=now + spec.timeout,
+            deadline_at=deadline,
             host=self._host,
             pid=self._pid,
         )
         run = LiveRun(
             spec=spec,
             record=record,
-            stop_event=child.stop_event if child is not None else threading.Event(),
+            stop_event=child.stop_event if child is not None else StopEvent(),
             child=child,
         )
         self._active[record.id] = run
         self._active_by_job[spec.name] = run
         self._revision += 1
-        self._submit_record(record)
-        run.timers.append(self._timers.call_at(record.deadline_at, lambda _w: self._on_deadline(run)))  # type: ignore[arg-type]
-        self._pool.submit(lambda: self._execute(run))
-        self._emit(RunStarted(record))
+        heapq.heappush(self._deadline_heap, (deadline, record.id))
+        if self._deadline_timer_at is None or deadline < self._deadline_timer_at:
+            self._rearm_deadline_timer()
+        effects.records.append(record)
+        effects.tasks.append(functools.partial(self._execute, run))
+        if self._listeners:
+            effects.events.append(RunStarted(record))
         return CommandResult(True, f"started {spec.name} (run {record.id})", record.id)
 
-    def _record_skipped(self, spec: JobSpec, scheduled_for: datetime | None, reason: str) -> None:
+    def _record_skipped(
+        self, spec: JobSpec, scheduled_for: datetime | None, reason: str, effects: _Effects
+    ) -> None:
         now = self._clock.now()
         record = RunRecord(
             id=self._next_id(),
@@ -517,8 +602,42 @@ class JobScheduler:
         )
         self._recent[spec.name].append(RunStatus.SKIPPED)
         self._revision += 1
-        self._submit_record(record)
-        self._emit(RunFinished(record))
+        effects.records.append(record)
+        effects.events.append(RunFinished(record))
+
+    # -- deadlines -----------------------------------------------------------
+
+    def _rearm_deadline_timer(self) -> None:
+        """Point the timer loop at the earliest deadline. Lock held."""
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self._deadline_timer = self._deadline_timer_at = None
+        if self._deadline_heap:
+            self._deadline_timer_at = self._deadline_heap[0][0]
+            self._deadline_timer = self._timers.call_at(self._deadline_timer_at, self._on_deadlines)
+
+    def _on_deadlines(self, _when: datetime) -> None:
+        with self._locked() as effects:
+            self._deadline_timer = self._deadline_timer_at = None
+            now = self._clock.now()
+            heap = self._deadline_heap
+            while heap and heap[0][0] <= now:
+                _, run_id = heapq.heappop(heap)
+                run = self._active.get(run_id)
+                if run is None:
+                    self._stale_deadlines -= 1
+                    continue
+                self._time_out(run, effects)
+            self._rearm_deadline_timer()
+
+    def _forget_deadline(self) -> None:
+        """A run ended before its deadline; rebuild the heap once stale entries dominate. Lock held."""
+        self._stale_deadlines += 1
+        if self._stale_deadlines > 1000 and self._stale_deadlines > 2 * len(self._active):
+            self._deadline_heap = [(r.record.deadline_at, r.run_id) for r in self._active.values()]  # type: ignore[misc]
+            heapq.heapify(self._deadline_heap)
+            self._stale_deadlines = 0
+            self._rearm_deadline_timer()
 
     # -- running -----------------------------------------------------------
 
@@ -551,24 +670,19 @@ class JobScheduler:
         outcome = child_outcome or Outcome(success=False, error_message=describe_exit(exitcode))
         self._finish(run, outcome, ended_by, exitcode)
 
-    def _on_deadline(self, run: LiveRun) -> None:
-        with self._lock:
-            if run.finished:
-                return
-            run.timed_out = True
-            if run.stop_reason is None:
-                run.state = ActiveState.OVERDUE
-            run.stop_event.set()
-            self._revision += 1
+    def _time_out(self, run: LiveRun, effects: _Effects) -> None:
+        """A run passed its deadline: set its stop_event; escalate a process run. Lock held."""
+        run.timed_out = True
+        if run.stop_reason is None:
+            run.state = ActiveState.OVERDUE
+        run.stop_event.set()
+        self._revision += 1
         log.warning(
-            "run %d of %s timed out after %s; stop_event set",
-            run.run_id,
-            run.spec.name,
-            _minutes(run.spec.timeout),
+            "run %d of %s timed out after %s; stop_event set", run.run_id, run.spec.name, _minutes(run.spec.timeout)
         )
         if run.child is not None and run.stop_reason is None:
             self._escalate(run, self.grace_seconds)
-        self._emit(RunTimedOut(run.record))
+        effects.events.append(RunTimedOut(run.record))
 
     def _request_stop(self, run: LiveRun, reason: str, grace: float) -> None:
         """Ask a run to stop. Lock held."""
@@ -607,42 +721,65 @@ class JobScheduler:
         run.child.signal_group(signum)
 
     def _finish(self, run: LiveRun, outcome: Outcome, ended_by: EndedBy, exit_code: int | None = None) -> None:
-        with self._lock:
-            if run.finished:
-                return
-            run.finished = True
-            for handle in run.timers:
-                handle.cancel()
-            now = self._clock.now()
-            status, error = self._final_status(run, outcome, ended_by)
-            update = RunUpdate(
-                id=run.run_id,
-                status=status,
-                finished_at=now,
-                success=True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None),
-                duration_ms=_duration_ms(run.record.started_at, now),
-                error_message=error,
-                traceback=outcome.traceback,
-                message=outcome.message,
-                lines_added=outcome.lines_added,
-                lines_processed=outcome.lines_processed,
-                ended_by=ended_by,
-                exit_code=exit_code,
-            )
-            del self._active[run.run_id]
-            if self._active_by_job.get(run.spec.name) is run:
-                del self._active_by_job[run.spec.name]
-            self._recent[run.spec.name].append(status)
-            if status.is_failure:
-                self._failures.append(now)
-            self._revision += 1
-            self._submit_record(update)
-            final = replace(run.record, **{k: v for k, v in vars(update).items() if k != "id"})
-            self._idle.notify_all()
-        run.done.set()
+        """Hand a finished run to the timer thread, which records finished runs in batches."""
+        self._completions.append((run, outcome, ended_by, exit_code))
+        # A set flag means a drain is already on its way and will see this item too.
+        if not self._completion_wake:
+            self._completion_wake = True
+            self._timers.call_at(self._clock.now(), self._drain_completions)
+
+    def _drain_completions(self, _when: datetime | None = None) -> None:
+        self._completion_wake = False
+        with self._locked() as effects:
+            while True:
+                try:
+                    run, outcome, ended_by, exit_code = self._completions.popleft()
+                except IndexError:
+                    break
+                self._complete(run, outcome, ended_by, exit_code, effects)
+
+    def _complete(
+        self, run: LiveRun, outcome: Outcome, ended_by: EndedBy, exit_code: int | None, effects: _Effects
+    ) -> None:
+        """Record the end of a run. Lock held."""
+        if run.finished:
+            return
+        run.finished = True
+        for handle in run.timers:
+            handle.cancel()
+        now = self._clock.now()
+        status, error = self._final_status(run, outcome, ended_by)
+        update = RunUpdate(
+            id=run.run_id,
+            status=status,
+            finished_at=now,
+            success=True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None),
+            duration_ms=_duration_ms(run.record.started_at, now),
+            error_message=error,
+            traceback=outcome.traceback,
+            message=outcome.message,
+            lines_added=outcome.lines_added,
+            lines_processed=outcome.lines_processed,
+            ended_by=ended_by,
+            exit_code=exit_code,
+        )
+        del self._active[run.run_id]
+        if self._active_by_job.get(run.spec.name) is run:
+            del self._active_by_job[run.spec.name]
+        if not run.timed_out:
+            self._forget_deadline()
+        self._recent[run.spec.name].append(status)
         if status.is_failure:
-            self._notify(final)
-        self._emit(RunFinished(final))
+            self._failures.append(now)
+        self._revision += 1
+        effects.records.append(update)
+        effects.done.append(run.done)
+        if status.is_failure or self._listeners:
+            final = replace(run.record, **{k: v for k, v in vars(update).items() if k != "id"})
+            if status.is_failure:
+                effects.notices.append(final)
+            effects.events.append(RunFinished(final))
+        self._idle.notify_all()
 
     def _final_status(self, run: LiveRun, outcome: Outcome, ended_by: EndedBy) -> tuple[RunStatus, str | None]:
         error = outcome.error_message
@@ -661,10 +798,6 @@ class JobScheduler:
         return RunStatus.FAILED, error
 
     # -- records, notices, events -------------------------------------------
-
-    def _submit_record(self, op: RunRecord | RunUpdate) -> None:
-        if self._recorder is not None:
-            self._recorder.submit(op)
 
     def _notify(self, record: RunRecord) -> None:
         if self._notifiers is None:
