@@ -46,6 +46,11 @@ class WorkerPool:
     def size(self) -> int:
         return self._workers
 
+    @property
+    def backlog(self) -> int:
+        """Tasks waiting for a worker."""
+        return len(self._tasks)
+
     def submit(self, task: Task) -> None:
         self.submit_many((task,))
 

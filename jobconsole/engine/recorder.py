@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import tenacity
@@ -31,10 +31,25 @@ class RecordSink(Protocol):
 
 
 class RunRecorder:
-    def __init__(self, sink: RecordSink, batch_size: int = 5000, max_backoff: float = 5.0) -> None:
+    def __init__(
+        self,
+        sink: RecordSink,
+        batch_size: int = 5000,
+        max_backoff: float = 5.0,
+        linger_seconds: float = 0.05,
+        busy: Callable[[], bool] | None = None,
+        max_linger_seconds: float = 0.5,
+    ) -> None:
         self._sink = sink
         self._batch_size = batch_size
         self._max_backoff = max_backoff
+        # Waiting a moment before writing lets a short run's start and end go in one
+        # batch (one INSERT of the final row) and many runs in one transaction.
+        self._linger = linger_seconds
+        # While runs wait to start (a burst), starting them comes first: writing waits, up to a limit.
+        self._busy = busy or (lambda: False)
+        self._max_linger = max_linger_seconds
+        self._flushing = 0
         self._condition = threading.Condition()
         self._queue: deque[Op] = deque()
         self._in_flight = 0
@@ -70,6 +85,15 @@ class RunRecorder:
         """Wait until everything submitted so far is written; False on timeout."""
         deadline = time.monotonic() + timeout
         with self._condition:
+            self._flushing += 1
+            self._condition.notify_all()
+            try:
+                return self._wait_until_written(deadline)
+            finally:
+                self._flushing -= 1
+
+    def _wait_until_written(self, deadline: float) -> bool:
+        with self._condition:
             while self._queue:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -95,6 +119,12 @@ class RunRecorder:
                     self._condition.wait()
                 if not self._queue:
                     return
+                woke = time.monotonic()
+                while not self._closing and not self._flushing:
+                    now = time.monotonic()
+                    if now - woke >= self._max_linger or (now - woke >= self._linger and not self._busy()):
+                        break
+                    self._condition.wait(self._linger / 5)
                 batch = [self._queue[i] for i in range(min(len(self._queue), self._batch_size))]
             if not self._write(batch):
                 return

@@ -63,6 +63,7 @@ from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
 log = logging.getLogger("jobconsole.engine")
 
 _TRAIL = 10
+_START_CHUNK = 256
 _MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
 
@@ -172,6 +173,8 @@ class JobScheduler:
         self._listeners: list[Callable[[RunEvent], None]] = []
         self._state = EngineState.STOPPED
         self._started_once = False
+        self._trails_loaded = False
+        """Past outcomes are read from the store on the first snapshot: headless runs never need them."""
         self._revision = 0
         self._last_id = 0
         self._host = socket.gethostname()
@@ -250,7 +253,7 @@ class JobScheduler:
             self._specs[name] = spec
             self._recent[name] = deque(maxlen=_TRAIL)
             if self._state is EngineState.RUNNING:
-                self._load_recent([name])
+                self._trails_loaded = False
                 self._arm(name, spec.cadence.first_run(self._clock.now()))
 
     # -- lifecycle ---------------------------------------------------------
@@ -286,9 +289,8 @@ class JobScheduler:
         with self._lock:
             self._last_id = store.max_run_id()
             self._failures.extend(sorted(store.failure_times_since(now - timedelta(hours=24))))
-            self._load_recent(list(self._specs))
         self.prepare_process_runs()
-        self._recorder = RunRecorder(store)
+        self._recorder = RunRecorder(store, busy=lambda: self._pool.backlog > 0)
         self._recorder.start()
         self._timers.start()
         with self._lock:
@@ -412,6 +414,9 @@ class JobScheduler:
     def snapshot(self) -> EngineSnapshot:
         now = self._clock.now()
         with self._lock:
+            if not self._trails_loaded and self._store is not None:
+                self._trails_loaded = True
+                self._load_recent([name for name in self._specs if not self._recent[name]])
             cutoff = now - timedelta(hours=24)
             while self._failures and self._failures[0] < cutoff:
                 self._failures.popleft()
@@ -527,6 +532,10 @@ class JobScheduler:
                         effects,
                     )
                 self._dispatch(spec, TriggeredBy.SCHEDULED, due, effects)
+                if len(effects.tasks) >= _START_CHUNK:
+                    # Let the first runs of a large batch start while the rest are dispatched.
+                    self._pool.submit_many(effects.tasks)
+                    effects.tasks.clear()
             self._rearm_due_timer()
 
     def _next_id(self) -> int:
@@ -812,10 +821,29 @@ class JobScheduler:
                 log.exception("a run listener raised; ignoring it")
 
     def _load_recent(self, names: list[str]) -> None:
-        if self._store is None or not names:
+        """Load the jobs' last outcomes for the console's trail, on a thread of its own.
+
+        One indexed query per job; with thousands of jobs that takes a while, and
+        dispatch must not wait for it. Outcomes recorded meanwhile stay newest.
+        Called on the first snapshot after start or after a new job was registered.
+        """
+        store = self._store
+        if store is None or not names:
             return
-        for name, statuses in self._store.recent_statuses(names, _TRAIL).items():
-            self._recent.setdefault(name, deque(maxlen=_TRAIL)).extend(statuses)
+
+        def load() -> None:
+            try:
+                loaded = store.recent_statuses(names, _TRAIL)
+            except Exception:
+                log.warning("could not load the jobs' recent outcomes; the trails start empty", exc_info=True)
+                return
+            with self._lock:
+                for name, statuses in loaded.items():
+                    since_start = self._recent.get(name, ())
+                    self._recent[name] = deque([*statuses, *since_start], maxlen=_TRAIL)
+                self._revision += 1
+
+        threading.Thread(target=load, name="jobconsole-load-trails", daemon=True).start()
 
     def _replay_spool(self, store: RunStore) -> None:
         """Write the records an earlier scheduler saved while the database was down."""

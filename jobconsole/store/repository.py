@@ -94,9 +94,9 @@ class RunStore:
             return
         with self._guard(f"writing {len(ops)} run record(s)"), self._engine.begin() as connection:
             # Consecutive ops of one kind go in one executemany: order is kept, round trips are few.
-            for is_insert, group in itertools.groupby(ops, key=lambda op: isinstance(op, RunRecord)):
+            for is_insert, group in itertools.groupby(_merged_params(ops), key=lambda item: item[0]):
                 statement = _INSERT if is_insert else _UPDATE_BY_ID
-                connection.execute(statement, [_params(op) for op in group])
+                connection.execute(statement, [params for _, params in group])
 
     def find_running(self) -> list[RunRecord]:
         """Rows still marked running, oldest first."""
@@ -215,6 +215,29 @@ def _params(op: RunRecord | RunUpdate) -> dict[str, Any]:
     params = _with_plain_enums(dict(zip(_UPDATE_FIELDS, _update_values(op))))
     params["run_id"] = op.id
     return params
+
+
+def _merged_params(ops: Sequence[RunRecord | RunUpdate]) -> list[tuple[bool, dict[str, Any]]]:
+    """Parameters for each op, in order, with an update folded into its row's insert in the same batch.
+
+    A run that starts and ends between two writes (most short runs) becomes one
+    INSERT of its final row instead of an INSERT and an UPDATE.
+    """
+    merged: list[tuple[bool, dict[str, Any]]] = []
+    inserted: dict[int, dict[str, Any]] = {}
+    for op in ops:
+        params = _params(op)
+        if isinstance(op, RunRecord):
+            inserted[op.id] = params
+            merged.append((True, params))
+            continue
+        row = inserted.get(op.id)
+        if row is None:
+            merged.append((False, params))
+        else:
+            del params["run_id"]
+            row.update(params)
+    return merged
 
 
 def _to_record(row: RowMapping) -> RunRecord:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import schedule
@@ -125,3 +126,20 @@ def test_a_job_due_in_200_ms_starts_within_50_ms_of_its_due_time(make_scheduler)
     assert began.wait(5)
     lateness = (started_at[0] - due).total_seconds()
     assert 0 <= lateness < 0.050, f"started {lateness * 1000:.1f} ms after its due time"
+
+
+def test_the_trail_of_past_outcomes_is_loaded_from_history(make_scheduler, store) -> None:
+    first = make_scheduler()
+    first.register("feed", jobs_for_tests.succeed, schedule.every().day.at("03:00"))
+    first.start()
+    for _ in range(3):
+        first.wait_for_run(first.run_job("feed").run_id, 10)
+    first.shutdown()
+    again = make_scheduler()
+    again.register("feed", jobs_for_tests.succeed, schedule.every().day.at("03:00"))
+    again.start()
+    deadline = time.monotonic() + 10
+    while not (job := again.snapshot().jobs[0]).recent:
+        assert time.monotonic() < deadline, "trail never loaded"
+        time.sleep(0.01)
+    assert job.recent == (RunStatus.SUCCEEDED,) * 3 and job.last_status is RunStatus.SUCCEEDED
