@@ -22,20 +22,12 @@ sys.path.insert(0, str(HERE.parent))  # the seeded scheduler lives with the test
 from textual.pilot import Pilot  # noqa: E402
 
 from jobconsole.console import JobConsoleApp, make_app  # noqa: E402
+from tests.console.pilot import settle  # noqa: E402
 from jobconsole.console.history import HistoryTable  # noqa: E402
 from jobconsole.runs import RunStatus  # noqa: E402
 from tests.console.seeded import MARKUP_ERROR, SeededScheduler, frozen_clock  # noqa: E402
 
 Steps = Callable[[Pilot], Awaitable[None]]
-
-
-async def settle(pilot: Pilot) -> None:
-    await pilot.pause()
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            return
 
 
 async def nothing(pilot: Pilot) -> None:

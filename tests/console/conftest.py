@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from textual.pilot import Pilot
 
 from jobconsole.console import JobConsoleApp, make_app
 from jobconsole.interface import SchedulerInterface
 
+from .pilot import settle
 from .seeded import SeededScheduler, frozen_clock
 
 AppFactory = Callable[..., JobConsoleApp]
@@ -45,11 +45,3 @@ def console() -> AppFactory:
     return build
 
 
-async def settle(pilot: Pilot) -> None:
-    """Wait until the app has handled its messages and every worker (history pages, commands) is done."""
-    await pilot.pause()
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in pilot.app.workers):
-            return

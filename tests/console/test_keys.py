@@ -15,7 +15,8 @@ from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.interface import StoreUnavailableError
 from jobconsole.runs import PageDirection, RunRecord, RunStatus
 
-from .conftest import AppFactory, settle
+from .conftest import AppFactory
+from .pilot import settle
 from .seeded import MARKUP_ERROR, SeededScheduler
 
 
