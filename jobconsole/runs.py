@@ -128,6 +128,8 @@ class HistoryQuery:
 
 @dataclass(frozen=True)
 class HistoryPage:
+    """A page of runs, newest first. Rows carry no traceback: read one run in full for that."""
+
     rows: tuple[RunRecord, ...]
     has_older: bool
     has_newer: bool

@@ -36,7 +36,19 @@ class HeaderBar(Widget):
         self._shown: tuple[object, ...] = ()
 
     def show(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None:
-        key = (snapshot, now.replace(microsecond=0), id(palette))
+        shown = None
+        if snapshot is not None:
+            shown = (
+                snapshot.state,
+                snapshot.database,
+                snapshot.demo,
+                len(snapshot.jobs),
+                len(snapshot.running),
+                snapshot.failures_24h,
+                snapshot.store_ok,
+                snapshot.pending_records,
+            )
+        key = (shown, now.replace(second=0, microsecond=0), id(palette))
         if key == self._shown:
             return
         self._shown = key
@@ -49,7 +61,8 @@ class HeaderBar(Widget):
         narrow = width < 100
         right = Text(no_wrap=True, end="")
         if self._now is not None:
-            right.append(self._now.strftime("%H:%M:%S %Z").strip(), style="bold")
+            # Minutes, not seconds: a clock ticking every second would cost bandwidth over SSH for nothing.
+            right.append(self._now.strftime("%H:%M %Z").strip(), style="bold")
         left = Text(no_wrap=True, end="")
         if not narrow:
             left.append(" jobconsole ", style="bold")

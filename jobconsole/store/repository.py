@@ -48,6 +48,9 @@ _ENUM_FIELDS: dict[str, type[enum.Enum]] = {
     "ended_by": EndedBy,
 }
 _COLUMNS = [runs_table.c[name] for name in _RECORD_FIELDS]
+# A history page leaves the traceback out: it can be many kilobytes a row, and
+# only the run detail shows it.
+_PAGE_COLUMNS = [column for column in _COLUMNS if column.name != "traceback"]
 _ID = runs_table.c.id
 
 _INSERT = insert(runs_table)
@@ -132,7 +135,7 @@ class RunStore:
         elif direction is PageDirection.NEWER:
             page_bound, other_side = [_ID > anchor], _ID <= anchor
         statement = (
-            select(*_COLUMNS)
+            select(*_PAGE_COLUMNS)
             .where(*filters, *page_bound)
             .order_by(_ID.desc() if descending else _ID.asc())
             .limit(query.limit + 1)
@@ -242,6 +245,7 @@ def _merged_params(ops: Sequence[RunRecord | RunUpdate]) -> list[tuple[bool, dic
 
 def _to_record(row: RowMapping) -> RunRecord:
     values = dict(row)
+    values.setdefault("traceback", None)
     for name, enum_type in _ENUM_FIELDS.items():
         if values[name] is not None:
             values[name] = enum_type(values[name])
