@@ -1,0 +1,68 @@
+"""The benchmark harness still runs end to end (``python -m benchmarks --quick``).
+
+A smoke test, not a benchmark: it checks that every part produced its table
+and its JSON, never what the figures are.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PARTS = ("lateness", "burst", "process", "idle", "history", "ssh")
+
+
+def _require(module: str) -> None:
+    if importlib.util.find_spec(module) is not None:
+        return
+    message = f"{module} is not installed: pip install -e '.[bench]'"
+    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+        pytest.fail(f"{message} (CI is set, so the benchmark smoke test must run, not skip)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.mark.timeout(180)
+def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
+    for module in ("apscheduler", "pyte"):
+        _require(module)
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=170,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+    printed = completed.stdout
+    for title in ("1. Dispatch lateness", "1b. Drift", "2. Burst", "3. Process runs", "4. Idle cost",
+                  "5. History at scale", "6. Over SSH"):
+        assert f"### {title}" in printed
+    assert "APScheduler 3." in printed and "schedule 1." in printed and "cores" in printed
+    assert (tmp_path / "latest.md").read_text().strip() == printed.strip()
+
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert set(results["parts"]) == set(PARTS)
+    assert results["machine"]["apscheduler"].startswith("3.")
+    failures = [
+        f"{table['title']}: {row['measure']}: {value}"
+        for part in results["parts"].values()
+        for table in part["tables"]
+        for row in table["rows"]
+        for value in row["values"].values()
+        if isinstance(value, str) and value.startswith("error")
+    ]
+    assert not failures, "\n".join(failures)
+    lateness = results["parts"]["lateness"]["raw"]["lateness"]
+    for contender in ("jobconsole", "apscheduler", "schedule"):
+        (run,) = next(iter(lateness.values()))[contender]
+        # Every run of the short window ran (the figures themselves are not checked).
+        assert run["ran"] == run["expected"], run
