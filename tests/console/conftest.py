@@ -14,7 +14,6 @@ import pytest
 from jobconsole.console import JobConsoleApp, make_app
 from jobconsole.interface import SchedulerInterface
 
-from .pilot import settle
 from .seeded import SeededScheduler, frozen_clock
 
 AppFactory = Callable[..., JobConsoleApp]

@@ -17,7 +17,8 @@ from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.engine.scheduler import JobScheduler
 from jobconsole.interface import EngineState
 
-from .conftest import AppFactory, settle
+from .conftest import AppFactory
+from .pilot import settle
 from .engine_jobs import wait_for_stop
 
 

@@ -17,7 +17,8 @@ from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
 from jobconsole.runs import RunStatus
 
-from .conftest import AppFactory, settle
+from .conftest import AppFactory
+from .pilot import settle
 from .seeded import MARKUP_ERROR, SeededScheduler
 
 Before = Callable[[Pilot], Awaitable[None]]
