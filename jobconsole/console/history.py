@@ -45,7 +45,7 @@ CursorAim = Literal["keep", "first", "last"]
 class HistoryTable(RunTable):
     COLUMNS = (
         ColumnSpec("status", "Status", 11, wide_width=12),
-        ColumnSpec("run", "Run", 7, wide_only=True),
+        ColumnSpec("run", "Run", 9, wide_only=True),
         ColumnSpec("job", "Job", 16, wide_width=22),
         ColumnSpec("started", "Started", 11),
         ColumnSpec("duration", "Took", 7),

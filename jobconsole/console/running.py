@@ -29,7 +29,7 @@ NOTHING_RUNNING = "Nothing running. Select a job in Upcoming and press t to run 
 class RunningTable(RunTable):
     COLUMNS = (
         ColumnSpec("job", "Job", 16, wide_width=22, flex=True, max_width=40),
-        ColumnSpec("run", "Run", 6, wide_width=7),
+        ColumnSpec("run", "Run", 8, wide_width=9),
         ColumnSpec("mode", "Mode", 7, wide_only=True),
         ColumnSpec("started", "Started", 9, wide_only=True),
         ColumnSpec("elapsed", "Elapsed", 8),
