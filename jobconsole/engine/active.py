@@ -1,25 +1,40 @@
-"""The engine's in-memory state of one run in progress."""
+"""The engine's in-memory state of one run in progress.
+
+A :class:`LiveRun` is made for every run, at up to tens of thousands a second,
+on the dispatcher's critical path, so it sets only what differs between runs
+(the rest are class defaults) and builds its rows only when they are asked for.
+The run itself goes to the recorder when it starts and when it ends; the
+recorder's thread asks it for :meth:`LiveRun.unwritten_row` when it writes,
+after the run has started, and most short runs are then written once, whole.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from jobconsole.engine.jobs import JobSpec
+from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle
 from jobconsole.interface import ActiveRun, ActiveState
-from jobconsole.runs import EndedBy, RunRecord
+from jobconsole.runs import EndedBy, RunRecord, RunStatus, RunUpdate, TriggeredBy
+
+Origin = tuple[str, int]
+"""The scheduler's host and process id, written on every row."""
 
 
-@dataclass(eq=False)
+def _success(status: RunStatus) -> bool | None:
+    """True for a success, False for a failure, None for the rest (stopped, skipped)."""
+    return True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None)
+
+
+def _duration_ms(start: datetime, end: datetime) -> int:
+    return max(int((end - start).total_seconds() * 1000), 0)
+
+
 class LiveRun:
-    spec: JobSpec
-    record: RunRecord
-    """The row as written when the run started."""
-    stop_event: Any
-    child: ChildProcess | None = None
     state: ActiveState = ActiveState.RUNNING
     timed_out: bool = False
     stop_reason: str | None = None
@@ -27,26 +42,145 @@ class LiveRun:
     escalated: EndedBy | None = None
     """TERMINATED or KILLED once the process group was signalled."""
     finished: bool = False
-    timers: list[TimerHandle] = field(default_factory=list)
-    done: StopEvent = field(default_factory=StopEvent)
+    child: ChildProcess | None = None
+    _record: RunRecord | None = None
+    _row_taken: bool = False
+    _end_taken: bool = False
+    _end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
+
+    def __init__(
+        self,
+        spec: JobSpec,
+        run_id: int,
+        triggered_by: TriggeredBy,
+        scheduled_for: datetime | None,
+        started_at: datetime,
+        origin: Origin,
+        child: ChildProcess | None = None,
+    ) -> None:
+        self.spec = spec
+        self.run_id = run_id
+        self.triggered_by = triggered_by
+        self.scheduled_for = scheduled_for
+        self.started_at = started_at
+        self.deadline: datetime = started_at + spec.timeout
+        self.origin = origin
+        self.stop_event: Any
+        if child is None:
+            self.stop_event = StopEvent()
+        else:
+            self.child = child
+            self.stop_event = child.stop_event
+        self.timers: list[TimerHandle] = []
+        self.done = StopEvent()
 
     @property
-    def run_id(self) -> int:
-        return self.record.id
+    def record(self) -> RunRecord:
+        """The row as written when the run started (built on first use; the same value every time)."""
+        record = self._record
+        if record is None:
+            host, pid = self.origin
+            record = self._record = RunRecord(
+                id=self.run_id,
+                job_name=self.spec.name,
+                triggered_by=self.triggered_by,
+                status=RunStatus.RUNNING,
+                run_mode=self.spec.run_mode,
+                scheduled_for=self.scheduled_for,
+                started_at=self.started_at,
+                deadline_at=self.deadline,
+                host=host,
+                pid=pid,
+            )
+        return record
+
+    def end(
+        self,
+        status: RunStatus,
+        finished_at: datetime,
+        error: str | None,
+        outcome: Outcome,
+        ended_by: EndedBy,
+        exit_code: int | None,
+    ) -> None:
+        """Note how the run ended. Engine lock held."""
+        self.finished = True
+        self._end = (status, finished_at, error, outcome, ended_by, exit_code)
+
+    def unwritten_row(self) -> RunRecord | RunUpdate | None:
+        """What the database lacks of this run, once: its row (final if it has ended), then the end; else None.
+
+        Called by the recorder's thread only.
+        """
+        end = self._end
+        if not self._row_taken:
+            self._row_taken = True
+            self._end_taken = end is not None
+            return self.record if end is None else self.final_record()
+        if end is not None and not self._end_taken:
+            self._end_taken = True
+            return self.end_row()
+        return None
+
+    def end_row(self) -> RunUpdate:
+        """The fields written when the run ended; only after :meth:`end`."""
+        assert self._end is not None, "end_row() before end()"
+        status, finished_at, error, outcome, ended_by, exit_code = self._end
+        return RunUpdate(
+            id=self.run_id,
+            status=status,
+            finished_at=finished_at,
+            success=_success(status),
+            duration_ms=_duration_ms(self.started_at, finished_at),
+            error_message=error,
+            traceback=outcome.traceback,
+            message=outcome.message,
+            lines_added=outcome.lines_added,
+            lines_processed=outcome.lines_processed,
+            ended_by=ended_by,
+            exit_code=exit_code,
+        )
+
+    def final_record(self) -> RunRecord:
+        """The whole row of an ended run; only after :meth:`end`."""
+        assert self._end is not None, "final_record() before end()"
+        status, finished_at, error, outcome, ended_by, exit_code = self._end
+        host, pid = self.origin
+        return RunRecord(
+            id=self.run_id,
+            job_name=self.spec.name,
+            triggered_by=self.triggered_by,
+            status=status,
+            run_mode=self.spec.run_mode,
+            scheduled_for=self.scheduled_for,
+            started_at=self.started_at,
+            finished_at=finished_at,
+            deadline_at=self.deadline,
+            success=_success(status),
+            error_message=error,
+            traceback=outcome.traceback,
+            message=outcome.message,
+            lines_added=outcome.lines_added,
+            lines_processed=outcome.lines_processed,
+            duration_ms=_duration_ms(self.started_at, finished_at),
+            ended_by=ended_by,
+            exit_code=exit_code,
+            host=host,
+            pid=pid,
+        )
 
     @property
     def pid(self) -> int | None:
         return self.child.pid if self.child is not None else None
 
     def view(self) -> ActiveRun:
-        assert self.record.deadline_at is not None
         return ActiveRun(
-            run_id=self.record.id,
+            run_id=self.run_id,
             job_name=self.spec.name,
             run_mode=self.spec.run_mode,
-            triggered_by=self.record.triggered_by,
-            started_at=self.record.started_at,
-            deadline=self.record.deadline_at,
+            triggered_by=self.triggered_by,
+            started_at=self.started_at,
+            deadline=self.deadline,
             pid=self.pid,
             state=self.state,
         )

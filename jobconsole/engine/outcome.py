@@ -24,6 +24,10 @@ class Outcome:
     lines_processed: int | None = None
 
 
+SUCCEEDED = Outcome(success=True)
+"""What a job that returned None (or a plain successful result) ran to; shared, as outcomes are immutable."""
+
+
 def describe_exception(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -49,7 +53,7 @@ def _count(value: object) -> int | None:
 def outcome_of_return(value: object) -> Outcome:
     """``None`` is success; a JobResult says for itself; anything else is a mistake in the job."""
     if value is None:
-        return Outcome(success=True)
+        return SUCCEEDED
     if not isinstance(value, JobResult):
         return Outcome(
             success=False,

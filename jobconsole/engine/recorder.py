@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import tenacity
@@ -23,11 +23,41 @@ from jobconsole.runs import RunRecord, RunUpdate
 
 log = logging.getLogger("jobconsole.engine")
 
+
 Op = RunRecord | RunUpdate
+
+
+class LiveRows(Protocol):
+    """A run whose rows the recorder builds when it writes them (see LiveRun).
+
+    The engine hands such a run over when it starts and again when it ends,
+    without spending time on rows while other runs wait to start. A run that
+    ended before its start was written becomes one INSERT of its final row.
+    """
+
+    def unwritten_row(self) -> Op | None:
+        """What the database lacks of this run (its row, or the end of it), once; None if nothing."""
+        ...
+
+
+Pending = Op | LiveRows
 
 
 class RecordSink(Protocol):
     def write(self, ops: Sequence[Op]) -> None: ...
+
+
+def _rows(items: Iterable[Pending]) -> list[Op]:
+    """The rows to write for ``items``, in order. Recorder thread only: it marks runs' rows as taken."""
+    rows: list[Op] = []
+    for item in items:
+        if isinstance(item, (RunRecord, RunUpdate)):
+            rows.append(item)
+        else:
+            row = item.unwritten_row()
+            if row is not None:
+                rows.append(row)
+    return rows
 
 
 class RunRecorder:
@@ -51,8 +81,10 @@ class RunRecorder:
         self._max_linger = max_linger_seconds
         self._flushing = 0
         self._condition = threading.Condition()
-        self._queue: deque[Op] = deque()
+        self._queue: deque[Pending] = deque()
+        # Taken from the queue and turned into rows, not yet written.
         self._in_flight = 0
+        self._batch: list[Op] = []
         self._closing = False
         self._give_up_at = float("inf")
         self._interrupt = threading.Event()
@@ -66,15 +98,15 @@ class RunRecorder:
     @property
     def pending(self) -> int:
         with self._condition:
-            return len(self._queue)
+            return len(self._queue) + self._in_flight
 
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, op: Op) -> None:
+    def submit(self, op: Pending) -> None:
         self.submit_many((op,))
 
-    def submit_many(self, ops: Sequence[Op]) -> None:
+    def submit_many(self, ops: Sequence[Pending]) -> None:
         with self._condition:
             was_empty = not self._queue
             self._queue.extend(ops)
@@ -94,7 +126,7 @@ class RunRecorder:
 
     def _wait_until_written(self, deadline: float) -> bool:
         with self._condition:
-            while self._queue:
+            while self._queue or self._in_flight:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -110,7 +142,7 @@ class RunRecorder:
         self._interrupt.set()
         self._thread.join(timeout + 1.0)
         with self._condition:
-            return list(self._queue)
+            return self._batch + _rows(self._queue)
 
     def _loop(self) -> None:
         while True:
@@ -125,12 +157,16 @@ class RunRecorder:
                     if now - woke >= self._max_linger or (now - woke >= self._linger and not self._busy()):
                         break
                     self._condition.wait(self._linger / 5)
-                batch = [self._queue[i] for i in range(min(len(self._queue), self._batch_size))]
-            if not self._write(batch):
+                count = min(len(self._queue), self._batch_size)
+                taken = [self._queue.popleft() for _ in range(count)]
+                self._in_flight = count
+            # Rows are built outside the lock: the engine may submit meanwhile.
+            self._batch = _rows(taken)
+            if not self._write(self._batch):
                 return
             with self._condition:
-                for _ in batch:
-                    self._queue.popleft()
+                self._batch = []
+                self._in_flight = 0
                 self._condition.notify_all()
 
     def _write(self, batch: list[Op]) -> bool:

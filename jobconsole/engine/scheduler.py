@@ -34,7 +34,7 @@ from jobconsole.engine.jobs import OWNER_ATTRIBUTE, JobSpec, build_job_spec
 from jobconsole.engine.outcome import Outcome, outcome_of_exception, outcome_of_return
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
-from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.recorder import Pending, RunRecorder
 from jobconsole.engine.spool import Spool
 from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle, TimerLoop
@@ -88,7 +88,7 @@ class SchedulerBusyError(RuntimeError):
 class _Effects:
     """What a change made under the lock must tell other threads, applied once the lock is released."""
 
-    records: list[RunRecord | RunUpdate] = field(default_factory=list)
+    records: list[Pending] = field(default_factory=list)
     tasks: list[Callable[[], None]] = field(default_factory=list)
     events: list[RunEvent] = field(default_factory=list)
     notices: list[RunRecord] = field(default_factory=list)
@@ -179,6 +179,7 @@ class JobScheduler:
         self._last_id = 0
         self._host = socket.gethostname()
         self._pid = os.getpid()
+        self._origin = (self._host, self._pid)
 
         self._timers = TimerLoop(self._clock)
         self._pool = WorkerPool()
@@ -503,100 +504,115 @@ class JobScheduler:
         self._due_timer = self._timers.call_at(earliest, self._on_due)
 
     def _on_due(self, _when: datetime) -> None:
-        """Dispatch every job that is due, in one batch."""
+        """Dispatch every job that is due, in one batch.
+
+        This is the critical path of a thousand jobs due at one instant: the time
+        is read once, a run is a few attributes (its row is built later, by the
+        recorder), and runs go to the workers in chunks while the rest are made.
+        """
         with self._locked() as effects:
             self._due_timer = self._due_timer_at = None
             if self._state is not EngineState.RUNNING:
                 return
             now = self._clock.now()
+            missed_before = now - _MISFIRE_LIMIT
             heap = self._due_heap
+            next_due = self._next_due
+            specs = self._specs
+            tasks = effects.tasks
             while heap and heap[0][0] <= now:
                 due, _, name = heapq.heappop(heap)
-                if self._next_due.get(name) != due:
+                if next_due.get(name) != due:
                     continue
-                spec = self._specs[name]
+                spec = specs[name]
                 following = spec.cadence.next_after(due)
-                missed: list[datetime] = []
-                while following is not None and following < now - _MISFIRE_LIMIT:
-                    missed.append(following)
-                    following = spec.cadence.next_after(following)
-                self._next_due[name] = following
+                if following is not None and following < missed_before:
+                    following = self._skip_missed(spec, following, missed_before, effects)
+                next_due[name] = following
                 if following is not None:
                     heapq.heappush(heap, (following, next(self._seq), name))
-                if missed:
-                    self._record_skipped(
-                        spec,
-                        missed[0],
-                        f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
-                        f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
-                        effects,
-                    )
-                self._dispatch(spec, TriggeredBy.SCHEDULED, due, effects)
-                if len(effects.tasks) >= _START_CHUNK:
+                self._start_run(spec, TriggeredBy.SCHEDULED, due, now, effects)
+                if len(tasks) >= _START_CHUNK:
                     # Let the first runs of a large batch start while the rest are dispatched.
-                    self._pool.submit_many(effects.tasks)
-                    effects.tasks.clear()
+                    self._pool.submit_many(tasks)
+                    tasks.clear()
             self._rearm_due_timer()
 
-    def _next_id(self) -> int:
-        self._last_id += 1
-        return self._last_id
+    def _skip_missed(
+        self, spec: JobSpec, following: datetime, missed_before: datetime, effects: _Effects
+    ) -> datetime | None:
+        """Record the occurrences too late to run (one skipped row); the first one still to come. Lock held."""
+        missed: list[datetime] = []
+        next_one: datetime | None = following
+        while next_one is not None and next_one < missed_before:
+            missed.append(next_one)
+            next_one = spec.cadence.next_after(next_one)
+        self._record_skipped(
+            spec,
+            missed[0],
+            f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
+            f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
+            effects,
+        )
+        return next_one
 
     def _dispatch(
         self, spec: JobSpec, triggered_by: TriggeredBy, scheduled_for: datetime | None, effects: _Effects
     ) -> CommandResult:
-        """Start a run, or explain (and for a scheduled occurrence, record) why not. Lock held."""
-        now = self._clock.now()
+        """Start a run now, or explain why not. Lock held."""
+        started = self._start_run(spec, triggered_by, scheduled_for, self._clock.now(), effects)
+        if isinstance(started, str):
+            return CommandResult(False, f"{spec.name} is already running: {started}")
+        return CommandResult(True, f"started {spec.name} (run {started.run_id})", started.run_id)
+
+    def _start_run(
+        self,
+        spec: JobSpec,
+        triggered_by: TriggeredBy,
+        scheduled_for: datetime | None,
+        now: datetime,
+        effects: _Effects,
+    ) -> LiveRun | str:
+        """Start a run; if one of the job is still in progress, the reason (recorded for a scheduled one). Lock held."""
         busy = self._active_by_job.get(spec.name)
         if busy is not None:
-            age = int((now - busy.record.started_at).total_seconds())
+            age = int((now - busy.started_at).total_seconds())
             reason = f"run {busy.run_id} of {spec.name} is still in progress (started {age} s ago"
             reason += ", timed out and ignoring its stop_event)" if busy.state is ActiveState.OVERDUE else ")"
             if triggered_by is TriggeredBy.SCHEDULED:
                 self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
-            return CommandResult(False, f"{spec.name} is already running: {reason}")
+            return reason
         child = (
             ChildProcess(spec.func, f"jobconsole:{spec.name}", self.process_output)
             if spec.run_mode is RunMode.PROCESS
             else None
         )
-        deadline = now + spec.timeout
-        record = RunRecord(
-            id=self._next_id(),
-            job_name=spec.name,
-            triggered_by=triggered_by,
-            status=RunStatus.RUNNING,
-            run_mode=spec.run_mode,
-            scheduled_for=scheduled_for,
-            started_at=now,
-            deadline_at=deadline,
-            host=self._host,
-            pid=self._pid,
-        )
-        run = LiveRun(
-            spec=spec,
-            record=record,
-            stop_event=child.stop_event if child is not None else StopEvent(),
-            child=child,
-        )
-        self._active[record.id] = run
+        run = LiveRun(spec, self._allocate_id(), triggered_by, scheduled_for, now, self._origin, child)
+        run_id = run.run_id
+        self._active[run_id] = run
         self._active_by_job[spec.name] = run
         self._revision += 1
-        heapq.heappush(self._deadline_heap, (deadline, record.id))
+        deadline = run.deadline
+        heapq.heappush(self._deadline_heap, (deadline, run_id))
         if self._deadline_timer_at is None or deadline < self._deadline_timer_at:
             self._rearm_deadline_timer()
-        effects.records.append(record)
+        # The recorder builds the row when it writes it, after the run has started.
+        effects.records.append(run)
         effects.tasks.append(functools.partial(self._execute, run))
         if self._listeners:
-            effects.events.append(RunStarted(record))
-        return CommandResult(True, f"started {spec.name} (run {record.id})", record.id)
+            effects.events.append(RunStarted(run.record))
+        return run
+
+    def _allocate_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
 
     def _record_skipped(
         self, spec: JobSpec, scheduled_for: datetime | None, reason: str, effects: _Effects
     ) -> None:
         now = self._clock.now()
         record = RunRecord(
-            id=self._next_id(),
+            id=self._allocate_id(),
             job_name=spec.name,
             triggered_by=TriggeredBy.SCHEDULED,
             status=RunStatus.SKIPPED,
@@ -643,7 +659,7 @@ class JobScheduler:
         """A run ended before its deadline; rebuild the heap once stale entries dominate. Lock held."""
         self._stale_deadlines += 1
         if self._stale_deadlines > 1000 and self._stale_deadlines > 2 * len(self._active):
-            self._deadline_heap = [(r.record.deadline_at, r.run_id) for r in self._active.values()]  # type: ignore[misc]
+            self._deadline_heap = [(r.deadline, r.run_id) for r in self._active.values()]
             heapq.heapify(self._deadline_heap)
             self._stale_deadlines = 0
             self._rearm_deadline_timer()
@@ -740,38 +756,32 @@ class JobScheduler:
     def _drain_completions(self, _when: datetime | None = None) -> None:
         self._completion_wake = False
         with self._locked() as effects:
+            now = self._clock.now()
+            completions = self._completions
             while True:
                 try:
-                    run, outcome, ended_by, exit_code = self._completions.popleft()
+                    run, outcome, ended_by, exit_code = completions.popleft()
                 except IndexError:
                     break
-                self._complete(run, outcome, ended_by, exit_code, effects)
+                self._complete(run, outcome, ended_by, exit_code, now, effects)
+            self._idle.notify_all()
 
     def _complete(
-        self, run: LiveRun, outcome: Outcome, ended_by: EndedBy, exit_code: int | None, effects: _Effects
+        self,
+        run: LiveRun,
+        outcome: Outcome,
+        ended_by: EndedBy,
+        exit_code: int | None,
+        now: datetime,
+        effects: _Effects,
     ) -> None:
-        """Record the end of a run. Lock held."""
+        """Record the end of a run. Lock held; the caller notifies ``_idle``."""
         if run.finished:
             return
-        run.finished = True
         for handle in run.timers:
             handle.cancel()
-        now = self._clock.now()
         status, error = self._final_status(run, outcome, ended_by)
-        update = RunUpdate(
-            id=run.run_id,
-            status=status,
-            finished_at=now,
-            success=True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None),
-            duration_ms=_duration_ms(run.record.started_at, now),
-            error_message=error,
-            traceback=outcome.traceback,
-            message=outcome.message,
-            lines_added=outcome.lines_added,
-            lines_processed=outcome.lines_processed,
-            ended_by=ended_by,
-            exit_code=exit_code,
-        )
+        run.end(status, now, error, outcome, ended_by, exit_code)
         del self._active[run.run_id]
         if self._active_by_job.get(run.spec.name) is run:
             del self._active_by_job[run.spec.name]
@@ -781,14 +791,13 @@ class JobScheduler:
         if status.is_failure:
             self._failures.append(now)
         self._revision += 1
-        effects.records.append(update)
+        effects.records.append(run)
         effects.done.append(run.done)
         if status.is_failure or self._listeners:
-            final = replace(run.record, **{k: v for k, v in vars(update).items() if k != "id"})
+            final = run.final_record()
             if status.is_failure:
                 effects.notices.append(final)
             effects.events.append(RunFinished(final))
-        self._idle.notify_all()
 
     def _final_status(self, run: LiveRun, outcome: Outcome, ended_by: EndedBy) -> tuple[RunStatus, str | None]:
         error = outcome.error_message

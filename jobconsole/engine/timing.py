@@ -11,7 +11,7 @@ is what let the original system drift; here interval jobs stay on their grid
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,12 @@ class Cadence:
     zone: tzinfo | None = None
     start_day: str | None = None
     until: datetime | None = None
+    _fixed_step: timedelta | None = field(init=False, repr=False, compare=False, default=None)
+    """The step to the next due time of a pure interval job without a random range, computed once."""
+
+    def __post_init__(self) -> None:
+        if self.on_grid and self.latest is None:
+            object.__setattr__(self, "_fixed_step", timedelta(**{self.unit: self.interval}))
 
     @classmethod
     def from_job(cls, job: schedule.Job) -> Cadence:
@@ -73,6 +79,9 @@ class Cadence:
 
     def next_after(self, due: datetime) -> datetime | None:
         """The due time that follows the occurrence due at ``due``; None once ``until`` has passed."""
+        step = self._fixed_step
+        if step is not None and self.until is None:
+            return due + step
         return self._bounded(due + self.period() if self.on_grid else self._next_at(due))
 
     def _bounded(self, moment: datetime) -> datetime | None:
