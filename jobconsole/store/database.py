@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from jobconsole.store.errors import StoreConfigError, StoreUnavailableError, is_unavailable, one_line_reason
-from jobconsole.store.models import Base
+from jobconsole.store.models import metadata
 from jobconsole.store.repository import RunStore
 
 DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
@@ -71,7 +71,7 @@ def open_store(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SEC
     label = redact_url(url)
     engine = _create_engine(parsed, sqlite_busy_timeout)
     try:
-        Base.metadata.create_all(engine)
+        metadata.create_all(engine)
     except sa_exc.SQLAlchemyError as error:
         engine.dispose()
         if not is_unavailable(error):

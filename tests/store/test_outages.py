@@ -109,6 +109,8 @@ def test_postgres_outage_makes_the_store_unavailable_until_the_server_is_back(
         server.stop()
         with pytest.raises(StoreUnavailableError) as write_error:
             store.write([failure_update(1, EPOCH)])
+        with pytest.raises(StoreUnavailableError, match="unavailable while writing 1 run record"):
+            store.write([finished_run(3)])
         with pytest.raises(StoreUnavailableError) as read_error:
             store.history(HistoryQuery())
         server.start()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError
 
 from jobconsole.runs import RunRecord, RunStatus, RunUpdate
 from jobconsole.store import RunStore, open_store
@@ -50,7 +50,7 @@ def test_record_round_trips_with_aware_utc_timestamps(store: RunStore) -> None:
 
 def test_naive_timestamps_are_refused(store: RunStore) -> None:
     naive = replace(finished_run(1), started_at=datetime(2025, 7, 1, 3, 0))
-    with pytest.raises(StatementError, match="naive datetime"):
+    with pytest.raises(ValueError, match="naive datetime 2025-07-01T03:00:00 given for a run timestamp; pass a timezone-aware"):
         store.write([naive])
     assert store.get_run(1) is None
 
