@@ -18,7 +18,7 @@ from benchmarks.seed import FILTER_JOB, seed
 from jobconsole.runs import HistoryQuery, PageDirection
 from jobconsole.store import open_store
 
-PAGE = 100
+PAGE = 50  # the console's page (jobconsole.console.history.PAGE_SIZE)
 """Rows per page: what the console asks for."""
 
 

@@ -69,7 +69,7 @@ def run(settings: Settings) -> PartResult:
             assert isinstance(url, str)
             _measure_backend(settings, table, result.raw, name, url, Path(tmp))
     table.notes.append(
-        "Query times are RunStore.history() calls (100 rows, as the console asks) on a warm connection, "
+        "Query times are RunStore.history() calls (50 rows, the console's page size) on a warm connection, "
         "median of "
         f"{settings.query_samples} calls per repeat. Console times come from the real jobconsole command under "
         "a 120x40 pty: launch → the 10 runs after the newest drawn, and page down → the next block of rows fully drawn. "

@@ -11,16 +11,14 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from jobconsole.console.confirm import ConfirmModal
-from jobconsole.console.detail import RunDetailScreen
 from jobconsole.console.formatting import Palette
-from jobconsole.console.help import HelpScreen, KeyGroup
-from jobconsole.console.history import HistoryFilter, HistoryTable
+from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
@@ -31,6 +29,12 @@ from jobconsole.interface import (
     EngineSnapshot,
     SchedulerInterface,
 )
+
+if TYPE_CHECKING:
+    from jobconsole.console.help import KeyGroup
+
+# The run detail, the help and the confirmation screens are imported when first opened:
+# the first frame does not need them (nor rich.table, Log and Button behind them).
 
 
 def local_now() -> datetime:
@@ -56,7 +60,7 @@ class JobConsoleApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         refresh_seconds: float = 1.0,
         retry_seconds: float = 5.0,
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         super().__init__()
         self.scheduler = scheduler
@@ -151,6 +155,8 @@ class JobConsoleApp(App[None]):
         self.refresh_now()
 
     def open_detail(self, run_id: int) -> None:
+        from jobconsole.console.detail import RunDetailScreen
+
         self.push_screen(
             RunDetailScreen(
                 self.scheduler, run_id, clock=self.clock, palette=self.palette, retry_seconds=self.retry_seconds
@@ -160,12 +166,17 @@ class JobConsoleApp(App[None]):
     # --- help and the command palette ----------------------------------------------------------
 
     def action_help(self) -> None:
+        from jobconsole.console.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(self.key_groups(), self.palette))
 
     def key_groups(self) -> list[KeyGroup]:
+        from jobconsole.console.confirm import ConfirmModal
+        from jobconsole.console.detail import RunDetailScreen
+
         palette_binding = Binding(
             self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette: every action by name"
         )
@@ -225,6 +236,8 @@ class JobConsoleApp(App[None]):
             if yes:
                 self._shutdown_and_exit()
 
+        from jobconsole.console.confirm import ConfirmModal
+
         runs = "1 run is" if running == 1 else f"{running} runs are"
         question = f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
         self.push_screen(ConfirmModal(question, yes="Quit"), answered)
@@ -265,7 +278,7 @@ def make_app(
     clock: Callable[[], datetime] | None = None,
     refresh_seconds: float = 1.0,
     retry_seconds: float = 5.0,
-    page_size: int = 100,
+    page_size: int = PAGE_SIZE,
 ) -> JobConsoleApp:
     """Build the console for ``scheduler``; the CLI and the tests both start here."""
     return JobConsoleApp(

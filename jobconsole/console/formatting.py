@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from jobconsole.console.sanitize import strip_control
 from jobconsole.interface import ActiveState
@@ -84,11 +84,16 @@ def status_text(status: RunStatus | None, palette: Palette, *, word: bool = True
 
 def trail_text(statuses: tuple[RunStatus, ...], palette: Palette, width: int = 10) -> Text:
     """The last outcomes as symbols, oldest first, newest on the right."""
-    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    # Spans built directly: Text.append re-checks every symbol, and this runs for every job every second.
+    symbols: list[str] = []
+    spans: list[Span] = []
+    start = 0
     for status in statuses[-width:]:
         look = STATUS_LOOKS[status]
-        text.append(look.symbol, style=palette.tone(look.tone))
-    return text
+        symbols.append(look.symbol)
+        spans.append(Span(start, start + len(look.symbol), palette.tone(look.tone)))
+        start += len(look.symbol)
+    return Text("".join(symbols), spans=spans, no_wrap=True, overflow="ellipsis", end="")
 
 
 def format_duration(seconds: float | None) -> str:

@@ -2,11 +2,14 @@
 
 The pane never holds more than one page (``page_size`` rows). Pages come from
 ``scheduler.history`` in a thread worker; moving past either end of the page,
-or pressing ``home``/``end``/``pageup``/``pagedown`` there, asks for the page
+or pressing ``home``/``end``/``pageup``/``pagedown`` there, shows the page
 next to the known ids, so a table of a million rows opens as fast as one of
-ten. When runs start or end (the snapshot's revision), and again once the
-engine has written its records, the current page is asked for again and merged
-in place: new runs appear at the top, the selection stays on its run.
+ten. Once a page is shown, its neighbours (the next older and newer pages, and
+no more) are fetched ahead in a thread worker, so that crossing into one never
+waits for the database. When runs start or end (the snapshot's revision), and
+again once the engine has written its records, the current page is asked for
+again and merged in place: new runs appear at the top, the selection stays on
+its run; the neighbours are then fetched again.
 """
 
 from __future__ import annotations
@@ -40,6 +43,13 @@ from jobconsole.interface import SchedulerInterface
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord
 
 CursorAim = Literal["keep", "first", "last"]
+
+PAGE_SIZE = 50
+"""Rows per history page: about three screenfuls of a 40-line terminal. Crossing into the
+next page replaces every row, so a smaller page makes that press cheaper; the keys within
+a page never touch the database."""
+
+OPPOSITE = {PageDirection.OLDER: PageDirection.NEWER, PageDirection.NEWER: PageDirection.OLDER}
 
 
 class HistoryTable(RunTable):
@@ -142,7 +152,7 @@ class HistoryPane(Vertical):
         self,
         scheduler: SchedulerInterface,
         *,
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
         retry_seconds: float = 5.0,
         id: str | None = None,
     ) -> None:
@@ -153,6 +163,8 @@ class HistoryPane(Vertical):
         self.failures_only = False
         self.job_filter: str | None = None
         self.page: HistoryPage | None = None
+        self._neighbours: dict[PageDirection, HistoryPage] = {}
+        """The pages next to ``page``, fetched ahead (only ever those two)."""
         self._freshness: tuple[int, bool] | None = None
         self._token = 0
         self._request: tuple[HistoryQuery, CursorAim, int | None] | None = None
@@ -161,6 +173,7 @@ class HistoryPane(Vertical):
         self._now: datetime | None = None
         self._palette = Palette({})
         self._rendered_for: tuple[object, ...] = ()
+        self._empty_shown = ""
 
     def compose(self) -> ComposeResult:
         yield HistoryFilter(
@@ -173,6 +186,9 @@ class HistoryPane(Vertical):
     def on_mount(self) -> None:
         self.filter_input.display = False
         self._update_titles()
+        # The newest runs are asked for now, not with the first snapshot: the database works
+        # while the rest of the screen is built.
+        self.request(PageDirection.NEWEST, "keep")
 
     @property
     def table(self) -> HistoryTable:
@@ -214,16 +230,9 @@ class HistoryPane(Vertical):
         anchor_id: int | None = None,
         fallback_row: int | None = None,
     ) -> None:
-        query = HistoryQuery(
-            limit=self.page_size,
-            direction=direction,
-            anchor_id=anchor_id,
-            job_name=self.job_filter,
-            failures_only=self.failures_only,
-        )
+        query = self._query(direction, anchor_id)
         self._request = (query, aim, fallback_row)
-        self._token += 1
-        token = self._token
+        token = self._supersede()
         self.run_worker(
             lambda: self._fetch(token, query, aim, fallback_row),
             thread=True,
@@ -231,6 +240,21 @@ class HistoryPane(Vertical):
             name=f"history {direction.value}",
             exit_on_error=False,
         )
+
+    def _query(self, direction: PageDirection, anchor_id: int | None) -> HistoryQuery:
+        return HistoryQuery(
+            limit=self.page_size,
+            direction=direction,
+            anchor_id=anchor_id,
+            job_name=self.job_filter,
+            failures_only=self.failures_only,
+        )
+
+    def _supersede(self) -> int:
+        """A new page is on its way: answers to older requests, and pages fetched ahead, no longer apply."""
+        self._token += 1
+        self._neighbours = {}
+        return self._token
 
     def _fetch(self, token: int, query: HistoryQuery, aim: CursorAim, fallback_row: int | None) -> None:
         """Runs in a thread: the query may take a while or fail; the UI never waits on it."""
@@ -244,12 +268,31 @@ class HistoryPane(Vertical):
     def _loaded(
         self, token: int, query: HistoryQuery, page: HistoryPage, aim: CursorAim, fallback_row: int | None
     ) -> None:
-        if token != self._token:
+        if token != self._token and not self._first_page(query):
             return  # a newer request superseded this one
         if self.failing:
             self.failing = False
             self.notify("History is readable again.", severity="information", markup=False)
-        navigating = query.direction in (PageDirection.OLDER, PageDirection.NEWER) and aim != "keep"
+        self._show_page(query.direction, page, aim, fallback_row)
+
+    def _first_page(self, query: HistoryQuery) -> bool:
+        """An earlier answer for the newest runs still beats an empty table while the latest request runs."""
+        return (
+            self.page is None
+            and query.direction is PageDirection.NEWEST
+            and (query.job_name, query.failures_only) == (self.job_filter, self.failures_only)
+        )
+
+    def _show_page(
+        self,
+        direction: PageDirection,
+        page: HistoryPage,
+        aim: CursorAim,
+        fallback_row: int | None,
+        *,
+        neighbours: dict[PageDirection, HistoryPage] | None = None,
+    ) -> None:
+        navigating = direction in (PageDirection.OLDER, PageDirection.NEWER) and aim != "keep"
         if navigating and not page.rows:
             # Past the oldest or newest run: stay on this page.
             if fallback_row is not None:
@@ -261,6 +304,36 @@ class HistoryPane(Vertical):
             self.table.move_to(0)
         elif aim == "last":
             self.table.move_to(-1)
+        self._neighbours = dict(neighbours or {})
+        # Once the page is drawn: a query's Python side (building rows) would share the GIL with the drawing.
+        self.call_after_refresh(self._fetch_neighbours, self._token, page)
+
+    def _fetch_neighbours(self, token: int, page: HistoryPage) -> None:
+        """Fetch the next older and newer pages ahead (those not known yet), in a thread worker."""
+        known = self._neighbours
+        if token != self._token or page is not self.page or not page.rows:
+            return
+        wanted = []
+        if page.has_older and PageDirection.OLDER not in known:
+            wanted.append(self._query(PageDirection.OLDER, page.rows[-1].id))
+        if page.has_newer and PageDirection.NEWER not in known:
+            wanted.append(self._query(PageDirection.NEWER, page.rows[0].id))
+        if not wanted:
+            return
+
+        def fetch() -> None:
+            for query in wanted:
+                try:
+                    neighbour = self._scheduler.history(query)
+                except Exception:  # noqa: BLE001 - crossing into that page asks again, and reports a failure then
+                    return
+                deliver(self.app, partial(self._neighbour_loaded, token, page, query.direction, neighbour))
+
+        self.run_worker(fetch, thread=True, group="history-ahead", name="history pages ahead", exit_on_error=False)
+
+    def _neighbour_loaded(self, token: int, page: HistoryPage, direction: PageDirection, neighbour: HistoryPage) -> None:
+        if token == self._token and page is self.page:
+            self._neighbours[direction] = neighbour
 
     def _failed(self, token: int, error: Exception) -> None:
         if token != self._token:
@@ -348,6 +421,13 @@ class HistoryPane(Vertical):
             if event.fallback_row is not None:
                 self.table.move_to(event.fallback_row)
             return
+        ahead = self._neighbours.get(direction)
+        if ahead is not None:
+            self._supersede()
+            # Coming back is then free too: a full page is exactly the neighbour of the one next to it.
+            behind = {OPPOSITE[direction]: page} if len(page.rows) == self.page_size else {}
+            self._show_page(direction, ahead, event.aim, event.fallback_row, neighbours=behind)
+            return
         anchor = page.rows[-1].id if direction is PageDirection.OLDER else page.rows[0].id
         self.request(direction, event.aim, anchor_id=anchor, fallback_row=event.fallback_row)
 
@@ -366,7 +446,11 @@ class HistoryPane(Vertical):
         table.runs = {str(record.id): RunRef(record.id, record.job_name, record.status) for record in page.rows}
         table.sync([(str(record.id), self._cells(record, now)) for record in page.rows])
         self.set_class(not page.rows, "-empty")
-        self.query_one("#history-empty", Static).update(Text(self._empty_message()))
+        message = self._empty_message()
+        if message != self._empty_shown:
+            # Static.update lays the whole screen out again: only when the words change.
+            self._empty_shown = message
+            self.query_one("#history-empty", Static).update(Text(message))
         self._update_titles()
 
     def _empty_message(self) -> str:

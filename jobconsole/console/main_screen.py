@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
@@ -126,6 +125,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
             word = STATUS_LOOKS[run.status].word
             self.notify(f"Run #{run.run_id} already ended ({word}): nothing to stop.", severity="warning", markup=False)
             return
+
+        # Imported when first needed: most sessions never stop a run.
+        from jobconsole.console.confirm import ConfirmModal
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -15,14 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.text import Text
+from rich.console import OverflowMethod
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Span, Text
 from textual import events
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
+SegmentLines = list[list[Segment]]
+
 WIDE_FROM = 110
 """Tables at least this wide use their wide layout."""
+
+REPLACE_FROM = 8
+"""Rows gone in one sync above which the table is cleared and refilled rather than edited."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,11 @@ class SyncTable(DataTable[Text]):
         """Show ``rows`` (key and cells by column key) in this order, touching only what changed."""
         selected = self.selected_key
         wanted = dict(rows)
-        for key in [key for key in self._order if key not in wanted]:
+        gone = [key for key in self._order if key not in wanted]
+        if len(gone) > REPLACE_FROM:
+            self._replace(rows, selected)
+            return
+        for key in gone:
             self.remove_row(key)
             del self._rows[key]
         for key, cells in rows:
@@ -151,6 +163,106 @@ class SyncTable(DataTable[Text]):
             self._reorder(order)
         self._restore_cursor(selected)
 
+    def _replace(self, rows: list[tuple[str, dict[str, Text]]], selected: str | None) -> None:
+        """Show ``rows`` instead of most of what is shown: one clear and one pass of adds.
+
+        ``DataTable.remove_row`` walks every row and moves the cursor, so removing a
+        page of rows one by one costs rows² steps; a new history page replaces them all.
+        """
+        cursor_row = self.cursor_row
+        self.clear()
+        self._rows = {key: dict(cells) for key, cells in rows}
+        self._order = [key for key, _ in rows]
+        for key, cells in rows:
+            self._add(key, cells)
+        self._restore_cursor(selected, fallback_row=cursor_row)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> SegmentLines:
+        """DataTable's cell rendering, without Rich's layout machinery for the one case the panes have.
+
+        Every cell here is a one-line Text in a one-line row. DataTable renders each
+        through Styled(Padding(text)) and Console.render_lines, about 0.3 ms a cell:
+        a screenful of new rows (page down) took 40-50 ms. This builds the same
+        segments directly (tests/console/test_cell_rendering.py holds it to the
+        same output); anything else goes the general way.
+        """
+        header = row_index == -1
+        if row_index < -1 or column_index < 0 or self.fixed_rows or self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        # The header too: every new page (clear and add) would otherwise draw it the slow way again.
+        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        if header:
+            cell = self.ordered_columns[column_index].label
+            height = self.header_height
+        else:
+            cell = self._data[row_key][column_key]
+            height = self.rows[row_key].height
+        content_width = width - 2 * self.cell_padding
+        if not isinstance(cell, Text) or height != 1 or "\n" in cell.plain or content_width < 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            header,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        segments = self._cell_segments(cell, content_width, overflow="crop" if header else "ellipsis")
+        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
+        self._cell_render_cache[cache_key] = lines
+        return lines
+
+    def _cell_segments(self, cell: Text, content_width: int, *, overflow: OverflowMethod) -> list[Segment]:
+        """The padded segments of a one-line ``cell``, before the row's styles, as Rich lays them out.
+
+        ``overflow`` applies when the cell sets none: DataTable gives data cells an ellipsis, and
+        header labels reach Rich as they are, which crops them.
+        """
+        text = cell
+        if text.cell_len > content_width:
+            text = text.copy()
+            text.truncate(content_width, overflow=cell.overflow or overflow)
+        if text.style and text.plain:
+            # Rich turns the base style into the first span when it lays a Text out.
+            text = Text(text.plain, spans=[Span(0, len(text.plain), text.style), *text.spans], end="")
+        blank = Style()
+        padding = [Segment(" " * self.cell_padding, blank)] if self.cell_padding else []
+        segments = [*padding, *text.render(self.app.console, end="")]
+        fill = content_width - text.cell_len
+        if fill > 0:
+            segments.append(Segment(" " * fill, blank))
+        segments.extend(padding)
+        return segments
+
     def _add(self, key: str, cells: dict[str, Text]) -> None:
         if self._widths:
             self.add_row(*(cells[column_key] for column_key in self._widths), key=key)
@@ -162,13 +274,13 @@ class SyncTable(DataTable[Text]):
         rank = {id(self._rows[key][first]): index for index, key in enumerate(order)}
         self.sort(first, key=lambda cell: rank.get(id(cell), len(rank)))
 
-    def _restore_cursor(self, key: str | None) -> None:
+    def _restore_cursor(self, key: str | None, *, fallback_row: int | None = None) -> None:
         if key is None or not self.row_count:
             return
         try:
             index = self.get_row_index(key)
         except RowDoesNotExist:
-            index = min(self.cursor_row, self.row_count - 1)
+            index = min(self.cursor_row if fallback_row is None else fallback_row, self.row_count - 1)
         if index != self.cursor_row:
             self.move_cursor(row=index, animate=False)
 

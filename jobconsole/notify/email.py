@@ -10,17 +10,16 @@ from __future__ import annotations
 import logging
 import math
 import os
-import smtplib
 import socket
-import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Literal, cast, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from jobconsole.notify.notice import FailureNotice
+
+if TYPE_CHECKING:
+    import smtplib
 
 logger = logging.getLogger("jobconsole.notify")
 
@@ -144,6 +143,10 @@ def send_email(settings: SmtpSettings, subject: str, body: str, recipients: Iter
 
     ``recipients`` defaults to ``settings.recipients``.
     """
+    # Imported here: smtplib, ssl and email cost ~30 ms, and most processes never send a message.
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
     to = tuple(recipients) if recipients is not None else settings.recipients
     message = EmailMessage()
     message["From"] = settings.sender
@@ -162,6 +165,9 @@ def send_email(settings: SmtpSettings, subject: str, body: str, recipients: Iter
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    import smtplib
+    import ssl
+
     if settings.security == "ssl":
         return smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=ssl.create_default_context()

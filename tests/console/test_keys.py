@@ -270,7 +270,7 @@ async def test_escape_closes_the_filter_without_changing_it(console: AppFactory,
 
 async def test_end_home_and_page_keys_move_by_keyset_pages(console: AppFactory, seeded: SeededScheduler) -> None:
     app = console(seeded, page_size=40)
-    newest = seeded.newest().id
+    newest_first = [str(record.id) for record in sorted(seeded.records.values(), key=lambda record: -record.id)]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.query_one(HistoryTable)
@@ -280,22 +280,47 @@ async def test_end_home_and_page_keys_move_by_keyset_pages(console: AppFactory, 
         assert history_rows(pilot)[-1] == "1" and table.cursor_row == table.row_count - 1
         await pilot.press("home")
         await settle(pilot)
-        assert history_rows(pilot)[0] == str(newest) and table.cursor_row == 0
-        first_page = history_rows(pilot)
+        assert history_rows(pilot) == newest_first[:40] and table.cursor_row == 0
         await pilot.press("pagedown")
-        assert history_rows(pilot) == first_page and table.cursor_row > 0  # a screenful within the page
+        assert history_rows(pilot) == newest_first[:40] and table.cursor_row > 0  # a screenful within the page
         for _ in range(10):
             await pilot.press("pagedown")
             await settle(pilot)
-            if history_rows(pilot) != first_page:
+            if history_rows(pilot) != newest_first[:40]:
                 break
-        assert history_rows(pilot)[0] == str(int(first_page[-1]) - 1) and table.cursor_row == 0
-        older = seeded.history_calls[-1]
-        assert (older.direction, older.anchor_id) == (PageDirection.OLDER, int(first_page[-1]))
+        assert history_rows(pilot) == newest_first[40:80] and table.selected_key == newest_first[40]
         await pilot.press("up")
         await settle(pilot)
-        assert history_rows(pilot) == first_page and table.selected_key == first_page[-1]
+        assert history_rows(pilot) == newest_first[:40] and table.selected_key == newest_first[39]
         assert all(query.limit == 40 for query in seeded.history_calls)
+
+
+async def test_the_pages_next_to_the_shown_one_are_fetched_ahead_and_no_more(
+    console: AppFactory, seeded: SeededScheduler
+) -> None:
+    app = console(seeded, page_size=20)
+    newest_first = [record.id for record in sorted(seeded.records.values(), key=lambda record: -record.id)]
+    assert len(newest_first) > 3 * 20, "the seeded history must span several pages"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(HistoryTable)
+        table.focus()
+        await pilot.press(*["down"] * 19)  # to the last row of the newest page
+        assert table.selected_key == str(newest_first[19])
+        seeded.history_calls.clear()
+        await pilot.press("down")
+        # Shown without asking the database for it: it was fetched ahead. Only the page after
+        # it is fetched ahead now; the one before is the page just left.
+        assert [int(key) for key in history_rows(pilot)] == newest_first[20:40]
+        await settle(pilot)
+        assert [(query.direction, query.anchor_id) for query in seeded.history_calls] == [
+            (PageDirection.OLDER, newest_first[39])
+        ]
+        await pilot.press("up")
+        assert [int(key) for key in history_rows(pilot)] == newest_first[:20]
+        assert table.selected_key == str(newest_first[19])
+        await settle(pilot)
+        assert all(query.limit == 20 for query in seeded.history_calls)
 
 
 async def test_new_runs_appear_on_top_and_the_selection_stays(console: AppFactory, seeded: SeededScheduler) -> None:
