@@ -30,7 +30,8 @@ def _success(status: RunStatus) -> bool | None:
     return True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None)
 
 
-def _duration_ms(start: datetime, end: datetime) -> int:
+def duration_ms(start: datetime, end: datetime) -> int:
+    """Whole milliseconds from ``start`` to ``end``, never negative."""
     return max(int((end - start).total_seconds() * 1000), 0)
 
 
@@ -131,7 +132,7 @@ class LiveRun:
             status=status,
             finished_at=finished_at,
             success=_success(status),
-            duration_ms=_duration_ms(self.started_at, finished_at),
+            duration_ms=duration_ms(self.started_at, finished_at),
             error_message=error,
             traceback=outcome.traceback,
             message=outcome.message,
@@ -162,7 +163,7 @@ class LiveRun:
             message=outcome.message,
             lines_added=outcome.lines_added,
             lines_processed=outcome.lines_processed,
-            duration_ms=_duration_ms(self.started_at, finished_at),
+            duration_ms=duration_ms(self.started_at, finished_at),
             ended_by=ended_by,
             exit_code=exit_code,
             host=host,

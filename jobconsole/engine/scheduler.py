@@ -27,7 +27,7 @@ from typing import Any
 
 import schedule
 
-from jobconsole.engine.active import LiveRun
+from jobconsole.engine.active import LiveRun, duration_ms
 from jobconsole.engine.clock import Clock, SystemClock
 from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
 from jobconsole.engine.jobs import OWNER_ATTRIBUTE, JobSpec, build_job_spec
@@ -100,10 +100,6 @@ def _module_of(func: Callable[..., Any]) -> str:
     while isinstance(func, functools.partial):
         func = func.func
     return getattr(func, "__module__", None) or "__main__"
-
-
-def _duration_ms(start: datetime, end: datetime) -> int:
-    return max(int((end - start).total_seconds() * 1000), 0)
 
 
 def _minutes(delta: timedelta) -> str:
@@ -883,7 +879,7 @@ class JobScheduler:
                 status=RunStatus.ABANDONED,
                 finished_at=now,
                 success=False,
-                duration_ms=_duration_ms(row.started_at, now),
+                duration_ms=duration_ms(row.started_at, now),
                 error_message=(
                     f"abandoned: the scheduler running it (pid {row.pid} on {row.host}) stopped before the run "
                     f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler starting as pid {self._pid}"
