@@ -79,6 +79,11 @@ def _copy_from_stdin(cursor: Any, statement: str, parameters: Any, _context: obj
 
 
 def send_copies_through(engine: Engine) -> None:
-    """Make ``exec_driver_sql(copy_sql(...), (copy_data(rows),))`` on ``engine`` run as a COPY."""
-    if not event.contains(engine, "do_execute", _copy_from_stdin):
-        event.listen(engine, "do_execute", _copy_from_stdin)
+    """Make ``exec_driver_sql(copy_sql(...), (copy_data(rows),))`` on ``engine`` run as a COPY.
+
+    Always listens, without asking ``event.contains`` first: SQLAlchemy's event
+    registry is keyed by object id, so a new engine that reuses a collected
+    engine's id could be taken as already listening (the likely cause of one
+    CI failure, "can't execute COPY FROM"). A second listener is harmless.
+    """
+    event.listen(engine, "do_execute", _copy_from_stdin)
