@@ -173,19 +173,6 @@ class PtySession:
                 self.lock.wait(left)
             return look()
 
-    def quiet(self, seconds: float = 0.2, timeout: float = 5.0) -> bool:
-        """Wait until the program has written nothing for ``seconds`` (True), or ``timeout`` passed."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._inbox_ready:
-                last = self.chunks[-1][0] if self.chunks else self.started_at
-            now = time.monotonic()
-            if now - last >= seconds and not self._in_frame:
-                return True
-            if now >= deadline:
-                return False
-            time.sleep(min(seconds - (now - last), deadline - now) if now - last < seconds else 0.01)
-
     def bytes_between(self, start: float, end: float) -> int:
         with self._inbox_ready:
             return sum(size for at, size in self.chunks if start <= at < end)
@@ -258,28 +245,20 @@ def focused_pane(session: PtySession) -> str | None:
     return session.observe(lambda: focused_pane_unlocked(session))
 
 
-def focus_pane(session: PtySession, name: str, footer_word: str, tries: int = 6, timeout: float = 5.0) -> bool:
+def focus_pane(session: PtySession, name: str, footer_word: str, tries: int = 6, timeout: float = 30.0) -> bool:
     """Press tab until pane ``name`` has the focus and the footer (bottom line) shows ``footer_word``.
 
     The footer word tells a table inside the pane from anything else in it that can take focus.
-    One tab at a time, each after the screen showed the last one's effect, so none pile up.
+    The next tab goes only once the screen shows the focus has left the pane it was in: a tab sent
+    while an earlier one is still on its way would carry the focus past ``name``.
     """
-
-    def state() -> tuple[str | None, str]:
-        return focused_pane_unlocked(session), session.screen.display[-1]
-
-    def arrived(seen: tuple[str | None, str]) -> bool:
-        return seen[0] == name and footer_word in seen[1]
-
     for _ in range(tries):
-        before = session.observe(state, timeout)
-        if arrived(before):
-            return True
+        current = session.observe(lambda: focused_pane_unlocked(session), timeout)
+        if current == name:
+            return session.wait_for(lambda _text: footer_word in session.screen.display[-1], timeout) is not None
         session.send(TAB)
-        session.wait_for(lambda _text, before=before: state() != before, timeout)
-        # A focus change may take more than one frame to show in full (title, then footer).
-        session.quiet(0.2, timeout)
-    return arrived(session.observe(state, timeout))
+        session.wait_for(lambda _text, current=current: focused_pane_unlocked(session) not in (current, None), timeout)
+    return False
 
 
 def focused_pane_unlocked(session: PtySession) -> str | None:

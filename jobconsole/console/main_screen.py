@@ -84,8 +84,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
         if not self._focused_first:
             self._focused_first = True
-            target = self.upcoming.table if snapshot.jobs else self.history.table
-            target.focus()
+            # Only the screen's own first pick is replaced; a pane the operator chose keeps the focus.
+            if self.focused is None or self.focused is self.upcoming.table:
+                target = self.upcoming.table if snapshot.jobs else self.history.table
+                target.focus()
 
     # --- keys ----------------------------------------------------------------------------------
 

@@ -164,6 +164,7 @@ class SeededScheduler:
         self.state = EngineState.STARTING
         self.store_ok = True
         self.pending_records = 0
+        self.snapshot_error: Exception | None = None
         self.history_error: Exception | None = None
         self.detail_error: Exception | None = None
         self.history_calls: list[HistoryQuery] = []
@@ -342,6 +343,8 @@ class SeededScheduler:
         self.shut_down.set()
 
     def snapshot(self) -> EngineSnapshot:
+        if self.snapshot_error is not None:
+            raise self.snapshot_error
         with self._lock:
             views = tuple(
                 sorted(

@@ -45,6 +45,36 @@ def history_rows(pilot: Pilot) -> list[str]:
     return [row.key.value for row in table.ordered_rows]
 
 
+# --- tab: panes ------------------------------------------------------------------------------
+
+
+async def test_tab_walks_the_panes_in_order_and_wraps(console: AppFactory, seeded: SeededScheduler) -> None:
+    app = console(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        seen = [type(app.focused)]
+        for _ in range(3):
+            await pilot.press("tab")
+            seen.append(type(app.focused))
+        assert seen == [UpcomingTable, RunningTable, HistoryTable, UpcomingTable]
+
+
+async def test_a_pane_chosen_before_the_first_snapshot_keeps_the_focus(
+    console: AppFactory, seeded: SeededScheduler
+) -> None:
+    seeded.snapshot_error = RuntimeError("scheduler not reachable yet")
+    app = console(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, HistoryTable)
+        seeded.snapshot_error = None
+        app.refresh_now()
+        await settle(pilot)
+        assert app.query_one("#upcoming UpcomingTable", UpcomingTable).row_count == len(seeded.jobs)
+        assert isinstance(app.focused, HistoryTable)
+
+
 # --- t: trigger -------------------------------------------------------------------------------
 
 
