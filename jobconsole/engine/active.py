@@ -10,6 +10,7 @@ after the run has started, and most short runs are then written once, whole.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -36,18 +37,14 @@ def duration_ms(start: datetime, end: datetime) -> int:
 
 
 class LiveRun:
-    state: ActiveState = ActiveState.RUNNING
-    timed_out: bool = False
-    stop_reason: str | None = None
-    """"operator" or "shutdown" once someone asked the run to stop."""
-    escalated: EndedBy | None = None
-    """TERMINATED or KILLED once the process group was signalled."""
-    finished: bool = False
-    child: ChildProcess | None = None
-    _record: RunRecord | None = None
-    _row_taken: bool = False
-    _end_taken: bool = False
-    _end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
+    """A run in progress. Slotted, and its ``done`` event and timers are made only when needed:
+    every object a run allocates is one more for the garbage collector to walk while runs start."""
+
+    __slots__ = (
+        "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline", "origin", "stop_event",
+        "child", "state", "timed_out", "stop_reason", "escalated", "finished", "timers", "done",
+        "_record", "_row_taken", "_end_taken", "_end",
+    )
 
     def __init__(
         self,
@@ -66,14 +63,29 @@ class LiveRun:
         self.started_at = started_at
         self.deadline: datetime = started_at + spec.timeout
         self.origin = origin
-        self.stop_event: Any
-        if child is None:
-            self.stop_event = StopEvent()
-        else:
-            self.child = child
-            self.stop_event = child.stop_event
-        self.timers: list[TimerHandle] = []
-        self.done = StopEvent()
+        self.child = child
+        self.stop_event: Any = StopEvent() if child is None else child.stop_event
+        self.state: ActiveState = ActiveState.RUNNING
+        self.timed_out = False
+        self.stop_reason: str | None = None
+        """"operator" or "shutdown" once someone asked the run to stop."""
+        self.escalated: EndedBy | None = None
+        """TERMINATED or KILLED once the process group was signalled."""
+        self.finished = False
+        self.timers: list[TimerHandle] | None = None
+        """Signal escalations still to come (process runs asked to stop)."""
+        self.done: threading.Event | None = None
+        """Made by the first caller who waits for the run's end; set when it has ended."""
+        self._record: RunRecord | None = None
+        self._row_taken = False
+        self._end_taken = False
+        self._end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
+
+    def add_timer(self, handle: TimerHandle) -> None:
+        """Keep a pending escalation step, to cancel it if the run ends first. Engine lock held."""
+        if self.timers is None:
+            self.timers = []
+        self.timers.append(handle)
 
     @property
     def record(self) -> RunRecord:

@@ -1,5 +1,8 @@
 """Threads that carry runs: reused between runs, added when all are stuck.
 
+The pool hands each task to one handler (the scheduler's "execute a run"), so
+queuing a run allocates nothing beyond the run itself.
+
 A run of a thread job may block for as long as its job likes, so the pool may
 never make a due run wait behind blocked workers for long. It starts a thread
 whenever a task would otherwise wait, up to ``eager_limit`` threads; past that
@@ -16,20 +19,23 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 log = logging.getLogger("jobconsole.engine")
 
-Task = Callable[[], None]
+Task = TypeVar("Task")
 
 
-class WorkerPool:
+class WorkerPool(Generic[Task]):
     def __init__(
         self,
+        handler: Callable[[Task], None],
         name: str = "jobconsole-run",
         eager_limit: int = 4,
         starvation_seconds: float = 0.02,
         idle_seconds: float = 300.0,
     ) -> None:
+        self._handler = handler
         self._name = name
         self._eager_limit = eager_limit
         self._starvation_seconds = starvation_seconds
@@ -50,9 +56,6 @@ class WorkerPool:
     def backlog(self) -> int:
         """Tasks waiting for a worker."""
         return len(self._tasks)
-
-    def submit(self, task: Task) -> None:
-        self.submit_many((task,))
 
     def submit_many(self, tasks: Iterable[Task]) -> None:
         with self._condition:
@@ -100,6 +103,7 @@ class WorkerPool:
 
     def _work(self) -> None:
         tasks = self._tasks
+        handler = self._handler
         while True:
             try:
                 task = tasks.popleft()
@@ -119,6 +123,6 @@ class WorkerPool:
                 continue
             self._last_pickup = time.monotonic()
             try:
-                task()
+                handler(task)
             except BaseException:
                 log.exception("internal error in a run worker; the scheduler keeps going")

@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,7 +37,6 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import ChildProcess, describe_exit, prepare_fork_server
 from jobconsole.engine.recorder import Pending, RunRecorder
 from jobconsole.engine.spool import Spool
-from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle, TimerLoop
 from jobconsole.interface import (
     ActiveState,
@@ -64,6 +64,8 @@ log = logging.getLogger("jobconsole.engine")
 
 _TRAIL = 10
 _START_CHUNK = 256
+_GIVE_WAY_SECONDS = 0.05
+_GIVE_WAY_STEP = 0.0005
 _MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
 
@@ -89,10 +91,10 @@ class _Effects:
     """What a change made under the lock must tell other threads, applied once the lock is released."""
 
     records: list[Pending] = field(default_factory=list)
-    tasks: list[Callable[[], None]] = field(default_factory=list)
+    tasks: list[LiveRun] = field(default_factory=list)
     events: list[RunEvent] = field(default_factory=list)
     notices: list[RunRecord] = field(default_factory=list)
-    done: list[StopEvent] = field(default_factory=list)
+    done: list[threading.Event] = field(default_factory=list)
 
 
 def _module_of(func: Callable[..., Any]) -> str:
@@ -178,7 +180,7 @@ class JobScheduler:
         self._origin = (self._host, self._pid)
 
         self._timers = TimerLoop(self._clock)
-        self._pool = WorkerPool()
+        self._pool: WorkerPool[LiveRun] = WorkerPool(self._execute)
         self._recorder: RunRecorder | None = None
         self._notifiers: NotifierSet | None = None
 
@@ -365,7 +367,12 @@ class JobScheduler:
         """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""
         with self._lock:
             run = self._active.get(run_id)
-        return True if run is None else run.done.wait(timeout)
+            if run is None:
+                return True
+            if run.done is None:
+                run.done = threading.Event()
+            done = run.done
+        return done.wait(timeout)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every record made so far is in the database."""
@@ -594,7 +601,7 @@ class JobScheduler:
             self._rearm_deadline_timer()
         # The recorder builds the row when it writes it, after the run has started.
         effects.records.append(run)
-        effects.tasks.append(functools.partial(self._execute, run))
+        effects.tasks.append(run)
         if self._listeners:
             effects.events.append(RunStarted(run.record))
         return run
@@ -721,8 +728,8 @@ class JobScheduler:
         now = self._clock.now()
         term_at = now + timedelta(seconds=grace)
         kill_at = term_at + timedelta(seconds=self.kill_after_seconds)
-        run.timers.append(self._timers.call_at(term_at, lambda _w: self._signal(run, EndedBy.TERMINATED)))
-        run.timers.append(self._timers.call_at(kill_at, lambda _w: self._signal(run, EndedBy.KILLED)))
+        run.add_timer(self._timers.call_at(term_at, lambda _w: self._signal(run, EndedBy.TERMINATED)))
+        run.add_timer(self._timers.call_at(kill_at, lambda _w: self._signal(run, EndedBy.KILLED)))
 
     def _signal(self, run: LiveRun, step: EndedBy) -> None:
         with self._lock:
@@ -730,7 +737,7 @@ class JobScheduler:
                 return
             if run.child.pid is None:
                 # Not started yet: try again in a moment rather than lose the step.
-                run.timers.append(
+                run.add_timer(
                     self._timers.call_at(self._clock.now() + timedelta(milliseconds=50), lambda _w: self._signal(run, step))
                 )
                 return
@@ -750,6 +757,15 @@ class JobScheduler:
             self._timers.call_at(self._clock.now(), self._drain_completions)
 
     def _drain_completions(self, _when: datetime | None = None) -> None:
+        # Runs waiting for a worker start first: while the workers are getting through them,
+        # recording the ends waits (at most _GIVE_WAY_SECONDS; not at all if the workers are stuck).
+        give_way_until = time.monotonic() + _GIVE_WAY_SECONDS
+        waiting = self._pool.backlog
+        while waiting and time.monotonic() < give_way_until:
+            time.sleep(_GIVE_WAY_STEP)
+            waiting, before = self._pool.backlog, waiting
+            if waiting >= before:
+                break
         self._completion_wake = False
         with self._locked() as effects:
             now = self._clock.now()
@@ -774,7 +790,7 @@ class JobScheduler:
         """Record the end of a run. Lock held; the caller notifies ``_idle``."""
         if run.finished:
             return
-        for handle in run.timers:
+        for handle in run.timers or ():
             handle.cancel()
         status, error = self._final_status(run, outcome, ended_by)
         run.end(status, now, error, outcome, ended_by, exit_code)
@@ -788,7 +804,8 @@ class JobScheduler:
             self._failures.append(now)
         self._revision += 1
         effects.records.append(run)
-        effects.done.append(run.done)
+        if run.done is not None:
+            effects.done.append(run.done)
         if status.is_failure or self._listeners:
             final = run.final_record()
             if status.is_failure:
