@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import socket
@@ -11,13 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import jobconsole
-from jobconsole.engine.scheduler import SchedulerBusyError
-from jobconsole.engine.outcome import describe_exception
 from jobconsole.errors import UsageError
-from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
-from jobconsole.logs import setup_logging
-from jobconsole.notify import default_notifiers
-from jobconsole.store import DEFAULT_DATABASE_URL, StoreConfigError, StoreUnavailableError, open_store
 
 EXIT_USAGE = 2
 
@@ -40,6 +35,9 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from jobconsole.jobs_module import DEMO_JOBS_MODULE
+    from jobconsole.store import DEFAULT_DATABASE_URL
+
     env = os.environ
     parser = _Parser(
         prog="jobconsole",
@@ -81,7 +79,25 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
+def _start_collecting() -> None:
+    """Freeze what start-up made (the collector skips it from now on) and turn collection back on."""
+    gc.freeze()
+    gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up makes several hundred thousand objects (SQLAlchemy, Textual, the jobs) that live as long
+    # as the process: collecting while they are made is wasted work, and walking them in every later
+    # full collection is a pause in dispatch and drawing. So no collection until everything is set up,
+    # then they are frozen out of the collector's way (see _start_collecting).
+    gc.disable()
+    from jobconsole.engine.outcome import describe_exception
+    from jobconsole.engine.scheduler import SchedulerBusyError
+    from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
+    from jobconsole.logs import setup_logging
+    from jobconsole.notify import default_notifiers
+    from jobconsole.store import StoreConfigError, StoreUnavailableError, open_store
+
     args = build_parser().parse_args(argv)
     demo = args.jobs == DEMO_JOBS_MODULE
     setup_logging(args.log_level, demo=demo, log_file=args.log_file, to_stderr=args.no_ui)
@@ -99,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.no_ui:
             from jobconsole.headless import run_headless
 
+            _start_collecting()
             return run_headless(scheduler)
         from jobconsole.console.app import make_app
 
@@ -109,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         scheduler.configure(process_output=args.log_file or os.devnull)
         scheduler.prepare_process_runs()
 
-        make_app(scheduler, embedded=True).run()
+        app = make_app(scheduler, embedded=True)
+        _start_collecting()
+        app.run()
         return 0
     except (UsageError, StoreConfigError, StoreUnavailableError, SchedulerBusyError) as error:
         _fail(str(error))

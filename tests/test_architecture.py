@@ -41,3 +41,21 @@ def test_engine_and_headless_mode_import_with_textual_blocked() -> None:
     )
     completed = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert completed.stdout.strip() == "ok", completed.stderr
+
+
+def test_the_command_module_loads_the_engine_only_once_main_runs() -> None:
+    # main() turns the garbage collector off before the engine, the store and SQLAlchemy load (see cli.py).
+    script = textwrap.dedent(
+        """
+        import sys
+        import jobconsole.cli
+        heavy = sorted(m for m in ("sqlalchemy", "jobconsole.engine", "jobconsole.store", "textual") if m in sys.modules)
+        from jobconsole import JobResult, JobScheduler, RunStatus, ScraperResult, notify_job_failure, scheduler
+        import jobconsole
+        assert isinstance(scheduler, JobScheduler) and jobconsole.scheduler is scheduler
+        assert JobResult is ScraperResult and RunStatus.FAILED and callable(notify_job_failure)
+        print("loaded early:", heavy)
+        """
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert completed.stdout.strip() == "loaded early: []", completed.stderr
