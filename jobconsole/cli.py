@@ -118,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _start_collecting()
             return run_headless(scheduler)
         from jobconsole.console.app import make_app
+        from jobconsole.console.collector import IdleCollector
 
         # Claim the database before the console opens, so a second scheduler is refused with one line.
         holder = store.claim_for_scheduler(f"pid {os.getpid()} on {socket.gethostname()}")
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scheduler.configure(process_output=args.log_file or os.devnull)
         scheduler.prepare_process_runs()
 
-        app = make_app(scheduler, embedded=True)
+        app = make_app(scheduler, embedded=True, collector=IdleCollector())
         _start_collecting()
         app.run()
         return 0

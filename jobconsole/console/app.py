@@ -13,10 +13,12 @@ from datetime import datetime
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from jobconsole.console.collector import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
 from jobconsole.console.main_screen import MainScreen
@@ -42,6 +44,10 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
+_INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+"""What an operator does that the console answers on screen (see IdleCollector)."""
+
+
 class JobConsoleApp(App[None]):
     """The operations console. Build it with :func:`make_app`."""
 
@@ -61,8 +67,10 @@ class JobConsoleApp(App[None]):
         refresh_seconds: float = 1.0,
         retry_seconds: float = 5.0,
         page_size: int = PAGE_SIZE,
+        collector: IdleCollector | None = None,
     ) -> None:
         super().__init__()
+        self.collector = collector
         self.scheduler = scheduler
         self.embedded = embedded and isinstance(scheduler, EmbeddedScheduler)
         self.clock: Callable[[], datetime] = clock or local_now
@@ -92,7 +100,14 @@ class JobConsoleApp(App[None]):
             self._palette_theme = self.theme
         return self._palette
 
+    async def on_event(self, event: events.Event) -> None:
+        if self.collector is not None and isinstance(event, _INPUT_EVENTS):
+            self.collector.note_input()
+        await super().on_event(event)
+
     def on_mount(self) -> None:
+        if self.collector is not None:
+            self.collector.start()
         if self.embedded:
             self.run_worker(
                 self._start_engine, thread=True, group="engine", name="start scheduler", exit_on_error=False
@@ -131,6 +146,8 @@ class JobConsoleApp(App[None]):
             self.snapshot = snapshot
         with self.batch_update():
             self.main_screen.show_snapshot(snapshot, self.clock(), self.palette)
+        if self.collector is not None:
+            self.collector.tick()
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -264,6 +281,8 @@ class JobConsoleApp(App[None]):
             deliver(self, partial(self.exit, None, 1, f"jobconsole: the scheduler did not shut down cleanly: {error}"))
 
     def on_unmount(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         # Quitting by any other path (an error inside the app) still stops the engine.
         if self.embedded and self._engine_started.is_set() and not self.shutting_down:
             assert isinstance(self.scheduler, EmbeddedScheduler)
@@ -279,8 +298,12 @@ def make_app(
     refresh_seconds: float = 1.0,
     retry_seconds: float = 5.0,
     page_size: int = PAGE_SIZE,
+    collector: IdleCollector | None = None,
 ) -> JobConsoleApp:
-    """Build the console for ``scheduler``; the CLI and the tests both start here."""
+    """Build the console for ``scheduler``; the CLI and the tests both start here.
+
+    ``collector``: let it decide when the process collects garbage (the CLI's console owns its process).
+    """
     return JobConsoleApp(
         scheduler,
         embedded=embedded,
@@ -288,4 +311,5 @@ def make_app(
         refresh_seconds=refresh_seconds,
         retry_seconds=retry_seconds,
         page_size=page_size,
+        collector=collector,
     )

@@ -37,7 +37,7 @@ from jobconsole.console.formatting import (
 )
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sanitize import strip_control
-from jobconsole.console.sync_table import ColumnSpec
+from jobconsole.console.sync_table import ColumnSpec, PageAhead
 from jobconsole.console.workers import deliver
 from jobconsole.interface import SchedulerInterface
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord
@@ -173,6 +173,8 @@ class HistoryPane(Vertical):
         self._now: datetime | None = None
         self._palette = Palette({})
         self._rendered_for: tuple[object, ...] = ()
+        self._row_cells: dict[RunRecord, dict[str, Text]] = {}
+        """The cells of the runs on this page and the pages next to it, as drawn for ``_rendered_for``."""
         self._empty_shown = ""
 
     def compose(self) -> ComposeResult:
@@ -299,12 +301,12 @@ class HistoryPane(Vertical):
                 self.table.move_to(fallback_row)
             return
         self.page = page
+        self._neighbours = dict(neighbours or {})
         self._render_page()
         if aim == "first":
             self.table.move_to(0)
         elif aim == "last":
             self.table.move_to(-1)
-        self._neighbours = dict(neighbours or {})
         # Once the page is drawn: a query's Python side (building rows) would share the GIL with the drawing.
         self.call_after_refresh(self._fetch_neighbours, self._token, page)
 
@@ -334,6 +336,7 @@ class HistoryPane(Vertical):
     def _neighbour_loaded(self, token: int, page: HistoryPage, direction: PageDirection, neighbour: HistoryPage) -> None:
         if token == self._token and page is self.page:
             self._neighbours[direction] = neighbour
+            self._draw_ahead()
 
     def _failed(self, token: int, error: Exception) -> None:
         if token != self._token:
@@ -441,10 +444,14 @@ class HistoryPane(Vertical):
         page = self.page
         if now is None or page is None:
             return
-        self._rendered_for = (now.date(), id(self._palette))
+        rendered_for = (now.date(), id(self._palette))
+        if rendered_for != self._rendered_for:
+            self._rendered_for = rendered_for
+            self._row_cells = {}
         table = self.table
         table.runs = {str(record.id): RunRef(record.id, record.job_name, record.status) for record in page.rows}
-        table.sync([(str(record.id), self._cells(record, now)) for record in page.rows])
+        table.sync([(str(record.id), self._cells(record)) for record in page.rows])
+        self._draw_ahead()
         self.set_class(not page.rows, "-empty")
         message = self._empty_message()
         if message != self._empty_shown:
@@ -452,6 +459,23 @@ class HistoryPane(Vertical):
             self._empty_shown = message
             self.query_one("#history-empty", Static).update(Text(message))
         self._update_titles()
+
+    def _draw_ahead(self) -> None:
+        """Have the table draw, between other work, the rest of this page and the pages next to
+        it: crossing into one then waits neither for the database nor for drawing."""
+        page = self.page
+        if self._now is None or page is None:
+            return
+        pages = {direction: neighbour.rows for direction, neighbour in self._neighbours.items()}
+        # Only the runs that may be shown soon keep their cells.
+        keep = {record for rows in (page.rows, *pages.values()) for record in rows}
+        self._row_cells = {record: cells for record, cells in self._row_cells.items() if record in keep}
+        ahead = []
+        if older := pages.get(PageDirection.OLDER):
+            ahead.append(PageAhead([self._cells(record) for record in older], cursor_row=0))
+        if newer := pages.get(PageDirection.NEWER):
+            ahead.append(PageAhead([self._cells(record) for record in newer], cursor_row=len(newer) - 1))
+        self.table.draw_ahead(ahead)
 
     def _empty_message(self) -> str:
         if self.failures_only or self.job_filter:
@@ -476,7 +500,15 @@ class HistoryPane(Vertical):
             subtitle = "newest first"
         self.border_subtitle = Text(subtitle)
 
-    def _cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:
+    def _cells(self, record: RunRecord) -> dict[str, Text]:
+        """The run's cells, made once while the day and the palette stay the same (see ``_render_page``)."""
+        cells = self._row_cells.get(record)
+        if cells is None:
+            assert self._now is not None
+            cells = self._row_cells[record] = self._make_cells(record, self._now)
+        return cells
+
+    def _make_cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:
         palette = self._palette
         if record.duration_ms is not None:
             took = format_duration(record.duration_ms / 1000)

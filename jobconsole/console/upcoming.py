@@ -47,6 +47,8 @@ class UpcomingPane(Vertical):
         self._jobs: tuple[JobView, ...] = ()
         self._now: datetime | None = None
         self._palette = Palette({})
+        self._steady: dict[tuple[JobView, bool], dict[str, Text]] = {}
+        """Each job's cells but its next run, as last shown, by the job's view and the layout."""
 
     def compose(self) -> ComposeResult:
         yield UpcomingTable(id="upcoming-table")
@@ -57,10 +59,21 @@ class UpcomingPane(Vertical):
         return self.query_one(UpcomingTable)
 
     def show(self, jobs: tuple[JobView, ...], now: datetime, palette: Palette) -> None:
+        """Show ``jobs``; from one second to the next only the countdowns are made again."""
+        if palette is not self._palette:
+            self._steady = {}
         self._jobs, self._now, self._palette = jobs, now, palette
         self.set_class(not jobs, "-empty")
         table = self.table
-        table.sync([(job.name, self._cells(job, now, table.wide)) for job in jobs])
+        wide = table.wide
+        # Kept for the jobs shown now only: a job whose view changed gets new cells.
+        known, self._steady = self._steady, {}
+        rows = []
+        for job in jobs:
+            steady = known.get((job, wide)) or self._steady_cells(job, wide)
+            self._steady[job, wide] = steady
+            rows.append((job.name, {**steady, "next": self._next_run_cell(job, now, wide)}))
+        table.sync(rows)
 
     def on_sync_table_layout_changed(self, message: SyncTable.LayoutChanged) -> None:
         if self._now is not None:
@@ -69,14 +82,17 @@ class UpcomingPane(Vertical):
     def selected_job(self) -> str | None:
         return self.table.selected_key
 
-    def _cells(self, job: JobView, now: datetime, wide: bool) -> dict[str, Text]:
+    def _next_run_cell(self, job: JobView, now: datetime, wide: bool) -> Text:
+        countdown = format_countdown(job.next_run, now)
+        return plain(f"{format_time(job.next_run, now)} {countdown}" if wide and job.next_run else countdown)
+
+    def _steady_cells(self, job: JobView, wide: bool) -> dict[str, Text]:
+        """The cells that change only when the job's view does (its next run aside)."""
         palette = self._palette
         schedule = job.schedule
         if not wide and schedule.startswith("every "):
             # The narrow layout's column is headed "Every", so the cell says "10 minutes".
             schedule = schedule[len("every ") :]
-        countdown = format_countdown(job.next_run, now)
-        next_run = f"{format_time(job.next_run, now)} {countdown}" if wide and job.next_run else countdown
         if wide:
             mode = job.run_mode.value
         else:
@@ -87,7 +103,6 @@ class UpcomingPane(Vertical):
         return {
             "job": name,
             "schedule": plain(schedule),
-            "next": plain(next_run),
             "last": status_text(job.last_status, palette),
             "mode": plain(mode, style=palette.tone("muted") if job.run_mode is RunMode.THREAD else ""),
             "timeout": plain(format_timeout(job.timeout_seconds)),
