@@ -64,7 +64,7 @@ class RunRecorder:
     def __init__(
         self,
         sink: RecordSink,
-        batch_size: int = 5000,
+        batch_size: int = 1000,
         max_backoff: float = 5.0,
         linger_seconds: float = 0.05,
         busy: Callable[[], bool] | None = None,
@@ -76,7 +76,8 @@ class RunRecorder:
         # Waiting a moment before writing lets a short run's start and end go in one
         # batch (one INSERT of the final row) and many runs in one transaction.
         self._linger = linger_seconds
-        # While runs wait to start (a burst), starting them comes first: writing waits, up to a limit.
+        # While runs start (or are about to), starting them comes first: writing waits, up to a limit.
+        # Batches are small enough (about 40 ms of writing) that one begun just before runs are due ends in time.
         self._busy = busy or (lambda: False)
         self._max_linger = max_linger_seconds
         self._flushing = 0
@@ -153,8 +154,10 @@ class RunRecorder:
                     return
                 woke = time.monotonic()
                 while not self._closing and not self._flushing:
-                    now = time.monotonic()
-                    if now - woke >= self._max_linger or (now - woke >= self._linger and not self._busy()):
+                    waited = time.monotonic() - woke
+                    if waited >= self._max_linger:
+                        break
+                    if (waited >= self._linger or len(self._queue) >= self._batch_size) and not self._busy():
                         break
                     self._condition.wait(self._linger / 5)
                 count = min(len(self._queue), self._batch_size)

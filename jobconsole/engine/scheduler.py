@@ -65,6 +65,8 @@ log = logging.getLogger("jobconsole.engine")
 _TRAIL = 10
 _START_CHUNK = 256
 _GIVE_WAY_SECONDS = 0.05
+_WRITE_CLEARANCE_SECONDS = 0.05
+"""The recorder starts no write this close before runs are due."""
 _GIVE_WAY_STEP = 0.0005
 _MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
@@ -289,7 +291,7 @@ class JobScheduler:
             self._last_id = store.max_run_id()
             self._failures.extend(sorted(store.failure_times_since(now - timedelta(hours=24))))
         self.prepare_process_runs()
-        self._recorder = RunRecorder(store, busy=lambda: self._pool.backlog > 0)
+        self._recorder = RunRecorder(store, busy=self._runs_starting)
         self._recorder.start()
         self._timers.start()
         with self._lock:
@@ -460,6 +462,17 @@ class JobScheduler:
 
     def run_detail(self, run_id: int) -> RunRecord | None:
         return self._require_store().get_run(run_id)
+
+    def _runs_starting(self) -> bool:
+        """Whether runs are starting or about to: the recorder's thread then waits before writing.
+
+        Writing shares the interpreter with the dispatcher and the workers; a batch of rows
+        written while a thousand runs start would make the last of them start late.
+        """
+        if self._pool.backlog:
+            return True
+        due = self._due_timer_at
+        return due is not None and (due - self._clock.now()).total_seconds() < _WRITE_CLEARANCE_SECONDS
 
     def _require_store(self) -> RunStore:
         if self._store is None:
