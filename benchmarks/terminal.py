@@ -194,7 +194,7 @@ class PtySession:
                 for line in status:
                     if line.startswith("VmHWM:"):
                         return int(line.split()[1])
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # the program has exited
             return None
         return None
 

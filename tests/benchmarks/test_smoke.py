@@ -28,6 +28,17 @@ def _require(module: str) -> None:
     pytest.skip(message)
 
 
+def _full_errors(raw: object) -> list[str]:
+    """Every error's whole text in a part's raw JSON (the table shows only its first line)."""
+    if isinstance(raw, dict):
+        if set(raw) == {"error"}:
+            return [str(raw["error"])]
+        return [text for value in raw.values() for text in _full_errors(value)]
+    if isinstance(raw, list):
+        return [text for value in raw for text in _full_errors(value)]
+    return []
+
+
 @pytest.mark.timeout(180)
 def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
     for module in ("apscheduler", "pyte"):
@@ -60,7 +71,8 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
         for value in row["values"].values()
         if isinstance(value, str) and value.startswith("error")
     ]
-    assert not failures, "\n".join(failures)
+    details = [text for part in results["parts"].values() for text in _full_errors(part["raw"])]
+    assert not failures, "\n".join(failures + ["", "In full:", *details])
     lateness = results["parts"]["lateness"]["raw"]["lateness"]
     for contender in ("jobconsole", "apscheduler", "schedule"):
         (run,) = next(iter(lateness.values()))[contender]

@@ -47,7 +47,7 @@ def test_sigterm_with_two_runs_in_progress_records_both_stopped_and_exits_0(data
 def _gone(pid: int) -> bool:
     try:
         return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped before or while reading
         return True
 
 

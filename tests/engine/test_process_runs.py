@@ -59,7 +59,7 @@ def test_process_killed_by_sigsegv_is_failed_with_the_signal(make_scheduler, sto
 def _gone(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reaped before or while reading
         return True
     return "\nState:\tZ" in status
 
