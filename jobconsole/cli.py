@@ -127,10 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         scheduler.configure(process_output=args.log_file or os.devnull)
         scheduler.prepare_process_runs()
 
-        app = make_app(scheduler, embedded=True, collector=IdleCollector())
+        app = make_app(scheduler, embedded=True, collector=IdleCollector(), stop_on_signals=True)
         _start_collecting()
         app.run()
-        return 0
+        return app.return_code or 0
     except (UsageError, StoreConfigError, StoreUnavailableError, SchedulerBusyError) as error:
         _fail(str(error))
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ a thread and shuts it down on quit, asking first if runs are in progress.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -24,6 +25,7 @@ from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
+from jobconsole.console.signals import install_stop_signals
 from jobconsole.console.workers import deliver
 from jobconsole.interface import (
     CommandResult,
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
 
 # The run detail, the help and the confirmation screens are imported when first opened:
 # the first frame does not need them (nor rich.table, Log and Button behind them).
+
+
+log = logging.getLogger("jobconsole")
 
 
 def local_now() -> datetime:
@@ -68,9 +73,12 @@ class JobConsoleApp(App[None]):
         retry_seconds: float = 5.0,
         page_size: int = PAGE_SIZE,
         collector: IdleCollector | None = None,
+        stop_on_signals: bool = False,
     ) -> None:
         super().__init__()
         self.collector = collector
+        self.stop_on_signals = stop_on_signals
+        self._uninstall_signals: Callable[[], None] | None = None
         self.scheduler = scheduler
         self.embedded = embedded and isinstance(scheduler, EmbeddedScheduler)
         self.clock: Callable[[], datetime] = clock or local_now
@@ -108,6 +116,8 @@ class JobConsoleApp(App[None]):
     def on_mount(self) -> None:
         if self.collector is not None:
             self.collector.start()
+        if self.stop_on_signals:
+            self._uninstall_signals = install_stop_signals(self.stop_for_sigterm, self._shut_down_after_hangup)
         if self.embedded:
             self.run_worker(
                 self._start_engine, thread=True, group="engine", name="start scheduler", exit_on_error=False
@@ -259,6 +269,23 @@ class JobConsoleApp(App[None]):
         question = f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
         self.push_screen(ConfirmModal(question, yes="Quit"), answered)
 
+    def stop_for_sigterm(self) -> None:
+        """SIGTERM: quit without asking; runs in progress are stopped and recorded."""
+        log.info("received SIGTERM; shutting down")
+        if self.shutting_down:
+            return
+        if self.embedded:
+            self._shutdown_and_exit()
+        else:
+            self.exit()
+
+    def _shut_down_after_hangup(self) -> int:
+        """SIGHUP, in a thread of its own: the terminal is gone, so only the scheduler is shut down
+        (or, if the app already began to, waited for); returns the process's exit code."""
+        if self.embedded:
+            self.scheduler.shutdown()
+        return 0
+
     def _shutdown_and_exit(self) -> None:
         self.shutting_down = True
         self.notify("Stopping the scheduler…", markup=False, timeout=60)
@@ -283,6 +310,8 @@ class JobConsoleApp(App[None]):
     def on_unmount(self) -> None:
         if self.collector is not None:
             self.collector.stop()
+        if self._uninstall_signals is not None:
+            self._uninstall_signals()
         # Quitting by any other path (an error inside the app) still stops the engine.
         if self.embedded and self._engine_started.is_set() and not self.shutting_down:
             assert isinstance(self.scheduler, EmbeddedScheduler)
@@ -299,10 +328,12 @@ def make_app(
     retry_seconds: float = 5.0,
     page_size: int = PAGE_SIZE,
     collector: IdleCollector | None = None,
+    stop_on_signals: bool = False,
 ) -> JobConsoleApp:
     """Build the console for ``scheduler``; the CLI and the tests both start here.
 
-    ``collector``: let it decide when the process collects garbage (the CLI's console owns its process).
+    ``collector``: let it decide when the process collects garbage; ``stop_on_signals``: shut down
+    cleanly on SIGTERM and SIGHUP (both for the CLI's console, which owns its process).
     """
     return JobConsoleApp(
         scheduler,
@@ -312,4 +343,5 @@ def make_app(
         retry_seconds=retry_seconds,
         page_size=page_size,
         collector=collector,
+        stop_on_signals=stop_on_signals,
     )

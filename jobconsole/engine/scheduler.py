@@ -172,6 +172,8 @@ class JobScheduler:
         self._failures: deque[datetime] = deque()
         self._listeners: list[Callable[[RunEvent], None]] = []
         self._state = EngineState.STOPPED
+        self._stopped = threading.Event()
+        """Set when a shutdown has finished: a second caller of shutdown() waits for it."""
         self._started_once = False
         self._trails_loaded = False
         """Past outcomes are read from the store on the first snapshot: headless runs never need them."""
@@ -318,18 +320,36 @@ class JobScheduler:
         """
         grace = self.grace_seconds if grace_seconds is None else grace_seconds
         with self._lock:
-            if self._state in (EngineState.STOPPING, EngineState.STOPPED):
+            if self._state is EngineState.STOPPED:
                 return
-            self._state = EngineState.STOPPING
-            if self._due_timer is not None:
-                self._due_timer.cancel()
-            self._due_timer = self._due_timer_at = None
-            self._due_heap.clear()
-            for name in self._next_due:
-                self._next_due[name] = None
-            runs = list(self._active.values())
-            for run in runs:
-                self._request_stop(run, "shutdown", grace)
+            elsewhere = self._state is EngineState.STOPPING
+            runs = [] if elsewhere else self._begin_stopping(grace)
+        if elsewhere:
+            # Another thread is shutting down: return once it has, with every record written.
+            self._stopped.wait()
+            return
+        try:
+            self._wind_down(runs, grace)
+        finally:
+            self._stopped.set()
+        log.info("scheduler stopped")
+
+    def _begin_stopping(self, grace: float) -> list[LiveRun]:
+        """Under the lock: dispatch no more, ask every run in progress to stop; returns those runs."""
+        self._state = EngineState.STOPPING
+        if self._due_timer is not None:
+            self._due_timer.cancel()
+        self._due_timer = self._due_timer_at = None
+        self._due_heap.clear()
+        for name in self._next_due:
+            self._next_due[name] = None
+        runs = list(self._active.values())
+        for run in runs:
+            self._request_stop(run, "shutdown", grace)
+        return runs
+
+    def _wind_down(self, runs: list[LiveRun], grace: float) -> None:
+        """Wait for ``runs`` to end (recording those that don't), write every record, close down."""
         if runs:
             log.info("shutting down: asked %d runs in progress to stop", len(runs))
         wait_for = grace + (self.kill_after_seconds + 1.0 if any(r.child for r in runs) else 0.0)
@@ -363,7 +383,6 @@ class JobScheduler:
                 self._store.close()
         with self._lock:
             self._state = EngineState.STOPPED
-        log.info("scheduler stopped")
 
     def wait_for_run(self, run_id: int, timeout: float | None = None) -> bool:
         """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""

@@ -1,15 +1,35 @@
-"""Run the real ``jobconsole`` command in a child process and read its log."""
+"""Run the real ``jobconsole`` command in a child process: headless with its log, or the console on a
+pseudo-terminal of its own, as an operator's SSH session gives it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import select
 import selectors
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
+
+T = TypeVar("T")
+
+
+def wait_until(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+    """Poll an observable condition (here: rows in another process's database) until it holds."""
+    deadline = time.monotonic() + timeout
+    while (value := probe()) is None:
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+    return value
 
 
 def jobconsole_command(*args: str) -> list[str]:
@@ -67,3 +87,62 @@ class Server:
             self.lines.append(line)
         self.process.stderr.close()
         return returncode
+
+
+class ConsoleInPty:
+    """The console (``jobconsole`` without ``--no-ui``) as the session leader of a pseudo-terminal.
+
+    Everything it draws is read and kept; closing the terminal's other end (``hang_up``) is what an
+    SSH server does when the connection drops: the kernel sends SIGHUP.
+    """
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, size: tuple[int, int] = (80, 24)) -> None:
+        environment = clean_env(TERM="xterm-256color", **(env or {}))
+        self.pid, self._master = pty.fork()
+        if self.pid == 0:  # the child: become the console, or report why not
+            try:
+                os.chdir(REPO)
+                os.execve(sys.executable, jobconsole_command(*args), environment)
+            finally:
+                os._exit(127)
+        columns, rows = size
+        fcntl.ioctl(self._master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.output = bytearray()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        # A short select, so that hang_up can close the terminal: a read in progress would hold it open.
+        while not self._closing.is_set():
+            if not select.select([self._master], [], [], 0.05)[0]:
+                continue
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # EIO: the console has exited and the terminal is gone
+                return
+            if not chunk:
+                return
+            self.output.extend(chunk)
+
+    def signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def hang_up(self) -> None:
+        """Close the terminal, as sshd does when the connection drops."""
+        self._closing.set()
+        self._reader.join()
+        os.close(self._master)
+        self._master = -1
+
+    def finish(self, timeout: float = 60.0) -> int:
+        """Wait for the console to exit and return its exit code (-N if signal N ended it)."""
+        pidfd = os.pidfd_open(self.pid)
+        try:
+            assert select.select([pidfd], [], [], timeout)[0], f"the console did not exit within {timeout} s"
+        finally:
+            os.close(pidfd)
+        _, status = os.waitpid(self.pid, 0)
+        if self._master >= 0:
+            self.hang_up()
+        return os.waitstatus_to_exitcode(status)

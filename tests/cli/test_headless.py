@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
-from collections.abc import Callable
-from typing import TypeVar
 
 from jobconsole.runs import HistoryQuery, RunStatus
 from jobconsole.store import open_store
-from tests.cli.support import Server
-
-T = TypeVar("T")
-
-
-def wait_until(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
-    """Poll an observable condition (here: rows in another process's database) until it holds."""
-    deadline = time.monotonic() + timeout
-    while (value := probe()) is None:
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-    return value
+from tests.cli.support import Server, wait_until
 
 
 def test_sigterm_with_two_runs_in_progress_records_both_stopped_and_exits_0(database_url: str) -> None:

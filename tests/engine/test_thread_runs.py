@@ -147,3 +147,30 @@ def test_shutdown_records_runs_in_progress_as_stopped(make_scheduler, store) -> 
     row = store.get_run(run_id)
     assert row.status is RunStatus.STOPPED
     assert row.error_message.startswith("stopped at scheduler shutdown")
+
+
+def test_a_second_shutdown_returns_only_once_the_first_has_written_every_record(make_scheduler, store) -> None:
+    stop_seen, release = threading.Event(), threading.Event()
+
+    def slow_to_stop(stop_event) -> None:
+        stop_event.wait(30)
+        stop_seen.set()
+        release.wait(30)
+
+    scheduler = make_scheduler()
+    scheduler.register("slow", slow_to_stop, daily())
+    scheduler.start()
+    run_id = scheduler.run_job("slow").run_id
+    first = threading.Thread(target=scheduler.shutdown, kwargs={"grace_seconds": 30})
+    first.start()
+    assert stop_seen.wait(10)
+    second = threading.Thread(target=scheduler.shutdown)
+    second.start()
+    second.join(0.3)
+    assert second.is_alive(), "the second shutdown returned while the first was still stopping the run"
+    release.set()
+    second.join(10)
+    assert not second.is_alive()
+    # Returned means done: the run is recorded.
+    assert store.get_run(run_id).status is RunStatus.STOPPED
+    first.join(10)
