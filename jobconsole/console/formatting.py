@@ -70,8 +70,10 @@ class Palette:
 
 
 def plain(text: str | None, *, style: Style | str = "") -> Text:
-    """Job-produced (or any) text as a one-line cell: never markup, never control codes."""
-    return Text(strip_control(text or ""), style=style, no_wrap=True, overflow="ellipsis", end="")
+    """Job-produced (or any) text as a one-line cell: never markup, never control codes, and a
+    tab or a line break is one space."""
+    one_line = strip_control(text or "").replace("\t", " ").replace("\n", " ")
+    return Text(one_line, style=style, no_wrap=True, overflow="ellipsis", end="")
 
 
 def status_text(status: RunStatus | None, palette: Palette, *, word: bool = True) -> Text:

@@ -19,11 +19,11 @@ from functools import lru_cache
 from itertools import chain
 from typing import ClassVar, NamedTuple, cast
 
-from rich.console import OverflowMethod
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual import events
+from textual._two_way_dict import TwoWayDict
 from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
@@ -109,10 +109,10 @@ def screenful(rows: int, cursor_row: int | None, visible: int) -> range:
 def cell_key(cell: object) -> CellKey | None:
     """All that a one-line Text cell's drawing depends on; None for any other cell.
 
-    Rich's layout would justify (pad) and wrap what these cells leave alone, so a
-    justified or multi-line Text is drawn DataTable's way.
+    Rich's layout would justify (pad), wrap and expand tabs in what these cells leave
+    alone, so a justified or multi-line Text, or one with a tab, is drawn DataTable's way.
     """
-    if not isinstance(cell, Text) or cell.justify not in (None, "default") or "\n" in cell.plain:
+    if not isinstance(cell, Text) or cell.justify not in (None, "default") or any(c in cell.plain for c in "\n\t"):
         return None
     return (cell.plain, cell.style, tuple(cell.spans), cell.overflow)
 
@@ -198,7 +198,7 @@ class SyncTable(DataTable[Text]):
         self._rebuild(shown)
 
     def _rebuild(self, shown: list[ColumnSpec]) -> None:
-        selected = self.selected_key
+        selected, scroll_y = self.selected_key, self.scroll_y
         self.clear(columns=True)
         for column in shown:
             label = column.wide_label if self.wide and column.wide_label else column.label
@@ -206,6 +206,9 @@ class SyncTable(DataTable[Text]):
         for key in self._order:
             self._add(key, self._rows[key])
         self._restore_cursor(selected)
+        # The same rows come back: so does the scroll position, once they have a height again
+        # (after the cursor's own scroll into view), and the selected row stays where it was.
+        self.call_after_refresh(self.scroll_to, y=scroll_y, animate=False, immediate=True)
         self.post_message(self.LayoutChanged(self))
 
     class LayoutChanged(Message):
@@ -240,7 +243,8 @@ class SyncTable(DataTable[Text]):
             self._replace(rows, selected)
             return
         for key in gone:
-            self.remove_row(key)
+            if self._widths:  # without widths yet, no row was added to the table (see _add)
+                self.remove_row(key)
             del self._rows[key]
         changed: list[tuple[str, str, Text]] = []
         for key, cells in rows:
@@ -249,7 +253,7 @@ class SyncTable(DataTable[Text]):
                 self._rows[key] = dict(cells)
                 self._add(key, cells)
                 continue
-            # Unchanged cells keep the very object the table holds (see _reorder).
+            # Unchanged cells keep the very object the table holds: nothing to update or draw again.
             merged = {
                 column_key: old[column_key] if old[column_key] is cell or same_text(old[column_key], cell) else cell
                 for column_key, cell in cells.items()
@@ -599,22 +603,22 @@ class SyncTable(DataTable[Text]):
             background_priority == "css",
         )
         pre_style = cell_style(row_style, row_index, column_index, component_style)
-        segments = self._cell_segments(cell, width - 2 * padding, overflow="crop" if header else "ellipsis")
+        segments = self._cell_segments(cell, width - 2 * padding)
         lines = [apply_styles(segments, pre_style, post_style)]
         if keep:
             self._drawn_cells[cache_key] = lines
         return lines
 
-    def _cell_segments(self, cell: Text, content_width: int, *, overflow: OverflowMethod) -> list[Segment]:
+    def _cell_segments(self, cell: Text, content_width: int) -> list[Segment]:
         """The padded segments of a one-line ``cell``, before the row's styles, as Rich lays them out.
 
-        ``overflow`` applies when the cell sets none: DataTable gives data cells an ellipsis, and
-        header labels reach Rich as they are, which crops them.
+        A cell that sets no overflow is cropped: DataTable lays rows of height 1 out without
+        wrapping, where Rich's default overflow ("fold") crops.
         """
         text = cell
         if text.cell_len > content_width:
             text = text.copy()
-            text.truncate(content_width, overflow=cell.overflow or overflow)
+            text.truncate(content_width, overflow=cell.overflow or "crop")
         if text.style and text.plain:
             # Rich turns the base style into the first span when it lays a Text out.
             text = Text(text.plain, spans=[Span(0, len(text.plain), text.style), *text.spans], end="")
@@ -632,11 +636,10 @@ class SyncTable(DataTable[Text]):
             self.add_row(*(cells[column_key] for column_key in self._widths), key=key)
 
     def _reorder(self, order: list[str]) -> None:
-        # DataTable.sort hands the key function cell values, not row keys; the
-        # first column's cell objects are unique per row, so rank them by identity.
-        first = next(iter(self._widths))
-        rank = {id(self._rows[key][first]): index for index, key in enumerate(order)}
-        self.sort(first, key=lambda cell: rank.get(id(cell), len(rank)))
+        """What ``DataTable.sort`` does, in the order of ``order``'s row keys (sort ranks cell values)."""
+        self._row_locations = TwoWayDict({RowKey(key): index for index, key in enumerate(order)})
+        self._update_count += 1
+        self.refresh()
 
     def _restore_cursor(self, key: str | None, *, fallback_row: int | None = None) -> None:
         if key is None or not self.row_count:

@@ -6,6 +6,7 @@ import pytest
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.containers import Vertical
 from textual.widgets import DataTable
 
 from jobconsole.console.formatting import Palette, status_text, trail_text
@@ -30,6 +31,7 @@ def cells() -> list[Text]:
         Text("exactly 4", style=Style(color="red"), no_wrap=True, overflow="ellipsis", end=""),
         Text("longer than any column here, cut with an ellipsis", no_wrap=True, overflow="ellipsis", end=""),
         Text("大きい文字の行です", no_wrap=True, overflow="ellipsis", end=""),
+        Text("a\ttab", no_wrap=True, overflow="ellipsis", end=""),
         Text.assemble(("▶ ", "blue"), ("job", "bold"), no_wrap=True, overflow="ellipsis", end=""),
         status_text(RunStatus.FAILED, palette),
         trail_text((RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED) * 4, palette),
@@ -90,3 +92,60 @@ async def test_replacing_most_rows_keeps_the_selected_row() -> None:
         table.sync(rows(range(100, 120)))  # the selected row gone too: the cursor keeps its place
         await pilot.pause()
         assert table.get_cell("105", "short").plain == "105" and table.cursor_row == 5
+
+
+def numbered(keys: range) -> list[tuple[str, dict[str, Text]]]:
+    return [(str(key), {"short": Text(str(key)), "wide": Text("w"), "rest": Text("r")}) for key in keys]
+
+
+class HiddenTableApp(App[None]):
+    """As the Running pane starts: empty, so its table is not displayed and has no width yet."""
+
+    CSS = ".-empty CellTable { display: none; }"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="-empty"):
+            yield CellTable()
+
+
+async def test_a_row_can_come_and_go_before_the_table_is_first_laid_out() -> None:
+    app = HiddenTableApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        table = app.query_one(CellTable)
+        app.query_one(Vertical).remove_class("-empty")
+        table.sync(numbered(range(3)))  # a run starts...
+        table.sync(numbered(range(1, 3)))  # ...and ends before the next layout
+        await pilot.pause()
+        assert [row.key.value for row in table.ordered_rows] == ["1", "2"]
+
+
+async def test_a_resize_keeps_the_selected_row_where_it_was_on_screen() -> None:
+    app = CellApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        table = app.query_one(CellTable)
+        table.sync(numbered(range(60)))
+        table.move_cursor(row=45, animate=False)
+        await pilot.pause()
+        table.move_cursor(row=30, animate=False)  # near the top of the screen, scrolled down
+        await pilot.pause()
+        before, width = table.cursor_row - table.scroll_y, table.column_width("rest")
+        await pilot.resize_terminal(46, 20)  # the flexible column widens: the columns are built anew
+        await pilot.pause()
+        await pilot.pause()
+        assert table.column_width("rest") == width + 6
+        assert table.selected_key == "30" and table.cursor_row - table.scroll_y == before
+
+
+async def test_rows_take_the_order_given_even_when_they_share_cell_objects() -> None:
+    app = CellApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(CellTable)
+        dash = Text("–")  # one object in every row's first cell, as a constant would be
+        rows = {key: {"short": dash, "wide": Text(key), "rest": Text("r")} for key in "abc"}
+        table.sync([(key, rows[key]) for key in "abc"])
+        table.move_cursor(row=table.get_row_index("b"), animate=False)
+        table.sync([(key, rows[key]) for key in "cab"])
+        await pilot.pause()
+        assert [row.key.value for row in table.ordered_rows] == ["c", "a", "b"]
+        assert [table.get_row_at(index)[1].plain for index in range(3)] == ["c", "a", "b"]
+        assert table.selected_key == "b"

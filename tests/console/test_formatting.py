@@ -88,6 +88,10 @@ def test_plain_cells_never_interpret_markup() -> None:
     assert cell.spans == []
 
 
+def test_plain_cells_stay_on_one_line_with_tabs_and_line_breaks_as_spaces() -> None:
+    assert plain("line 10:\tbad value\r\nnext").plain == "line 10: bad value next"
+
+
 @pytest.mark.parametrize(
     ("label", "short"),
     [

@@ -153,3 +153,14 @@ def test_the_screenful_a_page_opens_on_shows_its_cursor() -> None:
     assert screenful(50, 0, 19) == range(19)
     assert screenful(50, 49, 19) == range(31, 50)
     assert screenful(10, 9, 19) == range(10)
+
+
+async def test_a_cell_without_overflow_or_with_a_tab_is_drawn_as_datatable_draws_it() -> None:
+    app = TwinApp()
+    async with app.run_test(size=(60, 24)) as pilot:
+        rows = page(0, 3)
+        rows[1][1]["job"] = Text("a text far longer than the column it sits in", end="")
+        rows[2][1]["job"] = Text("err:\tbad value", no_wrap=True, overflow="ellipsis", end="")
+        app.sync(rows)
+        await pilot.pause()
+        await assert_same_lines(app, pilot, cursor=0)
