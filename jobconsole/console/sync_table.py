@@ -31,12 +31,10 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import DataTable
-from textual.widgets.data_table import Column, ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, Column, ColumnKey, RowDoesNotExist, RowKey
 
 SegmentLines = list[list[Segment]]
 CellKey = tuple[object, ...]
-Look = tuple[bool, bool, object, int, bool, str, str]
-"""show_cursor, _show_hover_cursor, _pseudo_class_state, cell_padding, zebra_stripes, and the cursor's priorities."""
 
 WIDE_FROM = 110
 """Tables at least this wide use their wide layout."""
@@ -71,6 +69,20 @@ class ColumnSpec:
     max_width: int = 200
     wide_only: bool = False
     wide_label: str | None = None
+
+
+class Look(NamedTuple):
+    """The table's settings that change how any of its cells looks."""
+
+    show_cursor: bool
+    show_hover_cursor: bool
+    pseudo_classes: object
+    """DataTable's pseudo-class state (focus, hover, enabled), as its own caches key on it."""
+    cell_padding: int
+    zebra_stripes: bool
+    foreground_priority: str
+    """Whose foreground wins under the cursor, the cell's or the CSS's (and below, the background)."""
+    background_priority: str
 
 
 class Frame(NamedTuple):
@@ -230,7 +242,7 @@ class SyncTable(DataTable[Text]):
             return None
         try:
             row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:  # noqa: BLE001 - any stale coordinate means "no selection"
+        except CellDoesNotExist:  # a stale coordinate means "no selection"
             return None
         return row_key.value
 
@@ -421,13 +433,12 @@ class SyncTable(DataTable[Text]):
         keys = tuple(map(cell_key, cells))
         widths = frame.widths
         look = frame.look
-        if height != 1 or None in keys or min(widths, default=1) - 2 * look[3] < 1:
+        if height != 1 or None in keys or min(widths, default=1) - 2 * look.cell_padding < 1:
             return None
-        show_cursor, show_hover_cursor = look[:2]
         # With a row cursor, a cell is highlighted when its row is the cursor's (or the mouse's);
         # only while the cursor (and the mouse's) is shown does that change how it looks.
-        cursor = show_cursor and cursor_row == row_index
-        hover = show_cursor and show_hover_cursor and frame.hover_row == row_index
+        cursor = look.show_cursor and cursor_row == row_index
+        hover = look.show_cursor and look.show_hover_cursor and frame.hover_row == row_index
         key = (row_index, keys, widths, crop, base_style, cursor, hover, look)
         strip = self._drawn_lines.get(key)
         if strip is None:
@@ -460,9 +471,8 @@ class SyncTable(DataTable[Text]):
             )
             segments.extend(lines[0])
         # The row's style, cursor included, runs on to the table's right edge.
-        show_cursor, show_hover_cursor = look[:2]
         extend_style, _ = self._get_styles_to_render_cell(
-            row_index == -1, False, False, hover, cursor, show_cursor, show_hover_cursor, False, False
+            row_index == -1, False, False, hover, cursor, look.show_cursor, look.show_hover_cursor, False, False
         )
         extend_style = row_style + extend_style
         extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
@@ -528,8 +538,7 @@ class SyncTable(DataTable[Text]):
         self._ahead = None
 
     def _look(self) -> Look:
-        """The table's settings that change how any cell looks (the order is the Look's)."""
-        return (
+        return Look(
             self.show_cursor,
             self._show_hover_cursor,
             self._pseudo_class_state,
@@ -590,20 +599,19 @@ class SyncTable(DataTable[Text]):
         if cached is not None:
             return cached
         header = row_index == -1
-        show_cursor, show_hover_cursor, _, padding, _, foreground_priority, background_priority = look
         component_style, post_style = self._get_styles_to_render_cell(
             header,
             False,
             False,
             hover,
             cursor,
-            show_cursor,
-            show_hover_cursor,
-            foreground_priority == "css",
-            background_priority == "css",
+            look.show_cursor,
+            look.show_hover_cursor,
+            look.foreground_priority == "css",
+            look.background_priority == "css",
         )
         pre_style = cell_style(row_style, row_index, column_index, component_style)
-        segments = self._cell_segments(cell, width - 2 * padding)
+        segments = self._cell_segments(cell, width - 2 * look.cell_padding)
         lines = [apply_styles(segments, pre_style, post_style)]
         if keep:
             self._drawn_cells[cache_key] = lines
