@@ -172,6 +172,8 @@ class JobScheduler:
         self._failures: deque[datetime] = deque()
         self._listeners: list[Callable[[RunEvent], None]] = []
         self._state = EngineState.STOPPED
+        self._start_done = threading.Event()
+        """Set when start() has returned or raised: shutdown() waits for it."""
         self._stopped = threading.Event()
         """Set when a shutdown has finished: a second caller of shutdown() waits for it."""
         self._started_once = False
@@ -271,6 +273,12 @@ class JobScheduler:
                 raise RuntimeError("this scheduler was already started")
             self._started_once = True
             self._state = EngineState.STARTING
+        try:
+            self._start_up()
+        finally:
+            self._start_done.set()
+
+    def _start_up(self) -> None:
         if self._store is None:
             self._store = open_store(self._database_url or DEFAULT_DATABASE_URL)
             self._owns_store = True
@@ -319,6 +327,11 @@ class JobScheduler:
         are escalated (SIGTERM, then SIGKILL) as on a timeout.
         """
         grace = self.grace_seconds if grace_seconds is None else grace_seconds
+        with self._lock:
+            starting = self._state is EngineState.STARTING
+        if starting:
+            # start() is under way in another thread (an operator quit at once): let it finish first.
+            self._start_done.wait()
         with self._lock:
             if self._state is EngineState.STOPPED:
                 return

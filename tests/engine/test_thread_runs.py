@@ -6,7 +6,7 @@ import threading
 
 import schedule
 
-from jobconsole.interface import ActiveState
+from jobconsole.interface import ActiveState, EngineState
 from jobconsole.result import JobResult
 from jobconsole.runs import EndedBy, RunStatus, TriggeredBy
 from tests.engine import jobs_for_tests
@@ -174,3 +174,30 @@ def test_a_second_shutdown_returns_only_once_the_first_has_written_every_record(
     # Returned means done: the run is recorded.
     assert store.get_run(run_id).status is RunStatus.STOPPED
     first.join(10)
+
+
+def test_a_shutdown_during_start_lets_start_finish_then_stops(make_scheduler, store, monkeypatch) -> None:
+    starting, release = threading.Event(), threading.Event()
+    read_max_run_id = store.max_run_id
+
+    def max_run_id_held_up() -> int:
+        starting.set()
+        release.wait(30)
+        return read_max_run_id()
+
+    # start() reads the newest run id half-way through: hold it there, as a slow database would.
+    monkeypatch.setattr(store, "max_run_id", max_run_id_held_up)
+    scheduler = make_scheduler()
+    scheduler.register("often", jobs_for_tests.return_none, schedule.every(1).seconds)
+    starter = threading.Thread(target=scheduler.start)
+    starter.start()
+    assert starting.wait(10)
+    stopper = threading.Thread(target=scheduler.shutdown)  # an operator quits at once
+    stopper.start()
+    stopper.join(0.3)
+    assert stopper.is_alive(), "shutdown went ahead while start() was half-way"
+    release.set()
+    starter.join(10)
+    stopper.join(10)
+    assert not stopper.is_alive()
+    assert scheduler.snapshot().state is EngineState.STOPPED
