@@ -75,9 +75,10 @@ class Look(NamedTuple):
     """The table's settings that change how any of its cells looks."""
 
     show_cursor: bool
-    show_hover_cursor: bool
-    pseudo_classes: object
-    """DataTable's pseudo-class state (focus, hover, enabled), as its own caches key on it."""
+    enabled_and_focus: tuple[bool, bool]
+    """The pseudo-classes DataTable's caches key on, but :hover: whether the mouse is over the
+    table changes no cell unless a stylesheet says so, and then every drawn cell is dropped
+    (notify_style_update). Where the mouse is, and whether it shows, is each line's ``hover``."""
     cell_padding: int
     zebra_stripes: bool
     foreground_priority: str
@@ -95,6 +96,7 @@ class Frame(NamedTuple):
     draws_lines: bool
     cursor_row: int
     hover_row: int
+    show_hover_cursor: bool
     width: int
     scroll: tuple[int, int]
     base_style: Style
@@ -375,6 +377,7 @@ class SyncTable(DataTable[Text]):
             draws_lines=self._draws_lines(),
             cursor_row=self.cursor_coordinate.row,
             hover_row=self.hover_coordinate.row,
+            show_hover_cursor=self._show_hover_cursor,
             width=width,
             scroll=(self.scroll_offset.x, self.scroll_offset.y),
             base_style=self.rich_style,
@@ -438,7 +441,7 @@ class SyncTable(DataTable[Text]):
         # With a row cursor, a cell is highlighted when its row is the cursor's (or the mouse's);
         # only while the cursor (and the mouse's) is shown does that change how it looks.
         cursor = look.show_cursor and cursor_row == row_index
-        hover = look.show_cursor and look.show_hover_cursor and frame.hover_row == row_index
+        hover = look.show_cursor and frame.show_hover_cursor and frame.hover_row == row_index
         key = (row_index, keys, widths, crop, base_style, cursor, hover, look)
         strip = self._drawn_lines.get(key)
         if strip is None:
@@ -472,7 +475,7 @@ class SyncTable(DataTable[Text]):
             segments.extend(lines[0])
         # The row's style, cursor included, runs on to the table's right edge.
         extend_style, _ = self._get_styles_to_render_cell(
-            row_index == -1, False, False, hover, cursor, look.show_cursor, look.show_hover_cursor, False, False
+            row_index == -1, False, False, hover, cursor, look.show_cursor, True, False, False
         )
         extend_style = row_style + extend_style
         extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
@@ -540,8 +543,7 @@ class SyncTable(DataTable[Text]):
     def _look(self) -> Look:
         return Look(
             self.show_cursor,
-            self._show_hover_cursor,
-            self._pseudo_class_state,
+            (self._pseudo_class_state.enabled, self._pseudo_class_state.focus),
             self.cell_padding,
             self.zebra_stripes,
             self.cursor_foreground_priority,
@@ -578,7 +580,8 @@ class SyncTable(DataTable[Text]):
         if key is None or height != 1 or width - 2 * self.cell_padding < 1:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         assert isinstance(cell, Text)
-        return self._draw_cell(row_index, column_index, cell, key, base_style, width, cursor, hover, self._look())
+        shows_hover = hover and self.show_cursor and self._show_hover_cursor
+        return self._draw_cell(row_index, column_index, cell, key, base_style, width, cursor, shows_hover, self._look())
 
     def _draw_cell(
         self,
@@ -593,7 +596,10 @@ class SyncTable(DataTable[Text]):
         look: Look,
         keep: bool = True,
     ) -> SegmentLines:
-        """A one-line Text cell's segments, from a cache keyed by what it shows and where (``keep``: into it)."""
+        """A one-line Text cell's segments, from a cache keyed by what it shows and where (``keep``: into it).
+
+        ``hover``: the mouse's highlight shows on it (the mouse is on its row, and shown).
+        """
         cache_key = (row_index, column_index, key, row_style, width, cursor, hover, look)
         cached = self._drawn_cells.get(cache_key)
         if cached is not None:
@@ -606,7 +612,7 @@ class SyncTable(DataTable[Text]):
             hover,
             cursor,
             look.show_cursor,
-            look.show_hover_cursor,
+            True,  # ``hover`` says whether the mouse's highlight shows
             look.foreground_priority == "css",
             look.background_priority == "css",
         )

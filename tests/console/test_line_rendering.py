@@ -164,3 +164,25 @@ async def test_a_cell_without_overflow_or_with_a_tab_is_drawn_as_datatable_draws
         app.sync(rows)
         await pilot.pause()
         await assert_same_lines(app, pilot, cursor=0)
+
+
+async def test_a_page_drawn_ahead_is_still_used_after_the_mouse_came_over_the_table() -> None:
+    app = TwinApp()
+    async with app.run_test(size=(60, 24)) as pilot:
+        app.sync(page(0, 30))
+        ours = app.ours
+        ours.focus()
+        await pilot.pause()
+        ours.draw_ahead([PageAhead([cells for _, cells in page(30, 30)], cursor_row=0)])
+        while ours._ahead is not None:
+            ours._draw_some_ahead()
+        drawn_ahead = set(ours._drawn_lines.keys())
+        await pilot.hover(LineTable)  # the pointer comes to rest over the table; the next key hides its highlight
+        ours._set_hover_cursor(False)
+        app.sync(page(30, 30))
+        ours.move_to(0)
+        await pilot.pause()
+        assert drawn(ours)
+        # Only the header may be drawn again (the mouse's column shows in it); every row was drawn before.
+        drawn_now = [key[0] for key in ours._drawn_lines.keys() if key not in drawn_ahead]
+        assert set(drawn_now) <= {-1}
