@@ -74,7 +74,9 @@ class EngineSnapshot:
     """Oldest first."""
     failures_24h: int
     revision: int
-    """Grows whenever a run starts or ends, so readers know when to reload history."""
+    """Grows whenever the run history changes (a run starts or ends; at start, runs left by a dead
+    scheduler are marked abandoned and records spooled in an outage are written), so readers
+    know when to read it again."""
     store_ok: bool
     """False while the database is unreachable and records wait in memory."""
     pending_records: int

@@ -165,7 +165,9 @@ class HistoryPane(Vertical):
         self.page: HistoryPage | None = None
         self._neighbours: dict[PageDirection, HistoryPage] = {}
         """The pages next to ``page``, fetched ahead (only ever those two)."""
-        self._freshness: tuple[int, bool] | None = None
+        self._freshness: tuple[int, bool] = (0, True)
+        """The snapshot's (revision, all records written) the page on show is as fresh as. The page
+        asked for on mount is as fresh as a scheduler that has not yet started or run anything."""
         self._token = 0
         self._request: tuple[HistoryQuery, CursorAim, int | None] | None = None
         self.failing = False

@@ -908,7 +908,6 @@ class JobScheduler:
                 for name, statuses in loaded.items():
                     since_start = self._recent.get(name, ())
                     self._recent[name] = deque([*statuses, *since_start], maxlen=_TRAIL)
-                self._revision += 1
 
         threading.Thread(target=load, name="jobconsole-load-trails", daemon=True).start()
 
@@ -920,6 +919,12 @@ class JobScheduler:
             store.write(ops)
             path.unlink()
             log.warning("wrote %d run records saved in %s during an earlier outage", len(ops), path)
+            self._history_changed()
+
+    def _history_changed(self) -> None:
+        """Rows were written outside a run's start or end: readers of the history read it again."""
+        with self._lock:
+            self._revision += 1
 
     def _abandon_stale_runs(self, store: RunStore) -> None:
         """Mark ``running`` rows left by a dead scheduler on this host ``abandoned`` and tell the notifiers."""
@@ -950,6 +955,7 @@ class JobScheduler:
             for row in stale
         ]
         store.write(updates)
+        self._history_changed()
         log.warning("marked %d runs left by a scheduler that died abandoned", len(updates))
         for row, update in zip(stale, updates, strict=True):
             final = replace(row, **{k: v for k, v in vars(update).items() if k != "id"})

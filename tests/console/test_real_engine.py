@@ -16,6 +16,7 @@ from jobconsole.console.running import RunningTable
 from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.engine.scheduler import JobScheduler
 from jobconsole.interface import EngineState
+from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection
 
 from .conftest import AppFactory
 from .pilot import settle
@@ -96,3 +97,26 @@ async def test_quitting_with_a_run_in_progress_records_it_stopped(console: AppFa
         await settle(pilot)
     assert scheduler.snapshot().state is EngineState.STOPPED
     assert stored_status(database, run.run_id) == "stopped"
+
+
+async def test_at_start_the_newest_runs_are_read_once(
+    console: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scheduler = JobScheduler(database_url=f"sqlite:///{tmp_path / 'runs.db'}", notifiers=[])
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"))
+    asked: list[HistoryQuery] = []
+    read_history = scheduler.history
+
+    def history(query: HistoryQuery) -> HistoryPage:
+        asked.append(query)
+        return read_history(query)
+
+    monkeypatch.setattr(scheduler, "history", history)
+    app = console(scheduler, clock=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert scheduler.snapshot().state is EngineState.RUNNING
+        await refreshed(pilot, scheduler)  # the engine started, and nothing has run: nothing to read again
+        assert [query.direction for query in asked] == [PageDirection.NEWEST]
+        await pilot.press("q")
+        await settle(pilot)

@@ -44,3 +44,18 @@ def test_stale_runs_are_abandoned_with_when_and_why_and_notified(make_scheduler,
     assert store.get_run(2).status is RunStatus.RUNNING
     # New runs continue the id sequence instead of clashing with old rows.
     assert scheduler.snapshot().failures_24h == 1
+
+
+def test_a_start_that_abandons_runs_tells_history_readers_to_read_again(make_scheduler, store) -> None:
+    store.write([running_row(1, socket.gethostname(), dead_pid())])
+    scheduler = make_scheduler()
+    scheduler.start()
+    # The console reloads its History page when the revision moves: the row it may have read
+    # as running before the start is now abandoned.
+    assert scheduler.snapshot().revision == 1
+
+
+def test_a_start_with_nothing_to_abandon_leaves_the_history_as_it_was(make_scheduler, store) -> None:
+    scheduler = make_scheduler()
+    scheduler.start()
+    assert scheduler.snapshot().revision == 0
