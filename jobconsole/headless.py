@@ -1,8 +1,9 @@
 """``jobconsole --no-ui``: the engine as a foreground server process.
 
-SIGTERM or SIGINT stops dispatching, sets every run's stop_event, escalates
-process runs after the grace period, records every unfinished run ``stopped``
-and exits 0.
+SIGTERM, SIGINT or SIGHUP stops dispatching, sets every run's stop_event,
+escalates process runs after the grace period, records every unfinished run
+``stopped`` and exits 0. (SIGHUP: the terminal it was started from went away,
+as when an SSH session drops; by default it would end the process at once.)
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def run_headless(scheduler: JobScheduler) -> int:
         log.info("received %s; shutting down", signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     scheduler.add_listener(log_run_event)
     scheduler.start()
     stop.wait()

@@ -7,7 +7,6 @@ import fcntl
 import os
 import pty
 import select
-import selectors
 import struct
 import subprocess
 import sys
@@ -43,7 +42,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 class Server:
-    """``jobconsole --no-ui`` as a child process whose stderr lines can be awaited."""
+    """``jobconsole --no-ui`` as a child process whose stderr lines can be awaited.
+
+    A thread reads the log as it comes: the fork server and the process runs inherit stderr, so
+    the pipe may stay open a moment after the scheduler itself has exited.
+    """
 
     def __init__(self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
@@ -55,37 +58,39 @@ class Server:
             text=True,
         )
         self.lines: list[str] = []
+        self._read_all = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._read_all = True
+            self._changed.notify_all()
 
     def wait_for_lines(self, needle: str, count: int = 1, timeout: float = 30.0) -> list[str]:
-        """Read stderr until ``count`` lines contain ``needle``."""
-        assert self.process.stderr is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stderr, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        while True:
-            matching = [line for line in self.lines if needle in line]
-            if len(matching) >= count:
-                return matching
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.process.poll() is not None and not selector.select(0):
-                raise AssertionError(f"expected {count} lines with {needle!r}; got:\n" + "".join(self.lines))
-            if selector.select(remaining):
-                line = self.process.stderr.readline()
-                if line:
-                    self.lines.append(line)
+        """Wait until ``count`` lines of the log contain ``needle``."""
+
+        def matching() -> list[str]:
+            return [line for line in self.lines if needle in line]
+
+        with self._changed:
+            self._changed.wait_for(lambda: len(matching()) >= count or self._read_all, timeout)
+            found = matching()
+        if len(found) < count:
+            raise AssertionError(f"expected {count} lines with {needle!r}; got:\n" + "".join(self.lines))
+        return found
 
     def finish(self, timeout: float = 60.0) -> int:
-        """Wait for the process to exit, then collect the rest of its log."""
-        assert self.process.stderr is not None
+        """Wait for the process to exit and for the whole of its log."""
         returncode = self.process.wait(timeout)
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stderr, selectors.EVENT_READ)
-        while selector.select(0.5):
-            line = self.process.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-        self.process.stderr.close()
+        self._reader.join(timeout)
+        assert not self._reader.is_alive(), "stderr stayed open after the scheduler exited"
         return returncode
 
 

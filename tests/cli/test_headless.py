@@ -1,19 +1,24 @@
-"""`jobconsole --no-ui` under real signals: SIGTERM stops runs cleanly, kill -9 leaves evidence."""
+"""`jobconsole --no-ui` under real signals: SIGTERM (or SIGHUP) stops runs cleanly, kill -9 leaves evidence."""
 
 from __future__ import annotations
 
 import signal
 from pathlib import Path
 
+import pytest
+
 from jobconsole.runs import HistoryQuery, RunStatus
 from jobconsole.store import open_store
 from tests.cli.support import Server, wait_until
 
 
-def test_sigterm_with_two_runs_in_progress_records_both_stopped_and_exits_0(database_url: str) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_stop_signal_with_two_runs_in_progress_records_both_stopped_and_exits_0(
+    database_url: str, signum: signal.Signals
+) -> None:
     server = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1")
     server.wait_for_lines("run started", count=2)
-    server.process.send_signal(signal.SIGTERM)
+    server.process.send_signal(signum)
     assert server.finish() == 0
     store = open_store(database_url)
     try:
@@ -25,7 +30,7 @@ def test_sigterm_with_two_runs_in_progress_records_both_stopped_and_exits_0(data
     assert {row.status for row in rows} == {RunStatus.STOPPED}
     assert all(row.finished_at is not None for row in rows)
     log = "".join(server.lines)
-    assert "received SIGTERM; shutting down" in log
+    assert f"received {signum.name}; shutting down" in log
     assert log.count("status=stopped") == 2
     assert "Traceback" not in log
 
