@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property, partial
@@ -52,6 +53,13 @@ def local_now() -> datetime:
 _INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 """What an operator does that the console answers on screen (see IdleCollector)."""
 
+ANSWER_FIRST_SECONDS = 0.15
+"""The once-a-second refresh waits this long after a key, so that the key's answer is drawn first:
+a refresh takes about 10 ms to make and as long to draw, and a key that arrives meanwhile waits."""
+
+REFRESH_AT_LEAST_EVERY = 2.0
+"""Keys held down put the refresh off no longer than this (seconds since the last one)."""
+
 
 class JobConsoleApp(App[None]):
     """The operations console. Build it with :func:`make_app`."""
@@ -91,6 +99,9 @@ class JobConsoleApp(App[None]):
         self.shutting_down = False
         self._engine_started = threading.Event()
         self._snapshot_failing = False
+        self._last_input = float("-inf")
+        self._last_refresh = float("-inf")
+        self._refresh_put_off = False
         self._palette: Palette | None = None
         self._palette_theme = ""
 
@@ -109,8 +120,10 @@ class JobConsoleApp(App[None]):
         return self._palette
 
     async def on_event(self, event: events.Event) -> None:
-        if self.collector is not None and isinstance(event, _INPUT_EVENTS):
-            self.collector.note_input()
+        if isinstance(event, _INPUT_EVENTS):
+            self._last_input = time.monotonic()
+            if self.collector is not None:
+                self.collector.note_input()
         await super().on_event(event)
 
     def on_mount(self) -> None:
@@ -123,7 +136,7 @@ class JobConsoleApp(App[None]):
                 self._start_engine, thread=True, group="engine", name="start scheduler", exit_on_error=False
             )
         # The first refresh comes from MainScreen.on_mount, once its panes exist.
-        self.set_interval(self.refresh_seconds, self.refresh_now)
+        self.set_interval(self.refresh_seconds, self._refresh_tick)
 
     def _start_engine(self) -> None:
         assert isinstance(self.scheduler, EmbeddedScheduler)
@@ -138,8 +151,25 @@ class JobConsoleApp(App[None]):
 
     # --- the once-a-second refresh -------------------------------------------------------------
 
+    def _refresh_tick(self) -> None:
+        """The once-a-second refresh, put off while the answer to a key is being drawn."""
+        now = time.monotonic()
+        wait = self._last_input + ANSWER_FIRST_SECONDS - now
+        if wait > 0 and now - self._last_refresh < REFRESH_AT_LEAST_EVERY:
+            if not self._refresh_put_off:
+                self._refresh_put_off = True
+                self.set_timer(wait, self._put_off_refresh)
+            return
+        if not self._refresh_put_off:
+            self.refresh_now()
+
+    def _put_off_refresh(self) -> None:
+        self._refresh_put_off = False
+        self._refresh_tick()
+
     def refresh_now(self) -> None:
         """Read the snapshot (cheap, in memory) and bring the main screen up to date."""
+        self._last_refresh = time.monotonic()
         if not self.main_screen.ready:
             return
         try:
