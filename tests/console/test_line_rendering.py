@@ -130,16 +130,22 @@ async def test_changed_cells_are_drawn_as_datatable_draws_them_after_update_cell
         await assert_same_lines(app, pilot, cursor=2)
 
 
+async def draw_the_next_page_ahead(app: TwinApp, pilot: Pilot[None]) -> LineTable:
+    """Rows 0-29 on show and focused; rows 30-59, the next page, drawn ahead in full."""
+    app.sync(page(0, 30))
+    ours = app.ours
+    ours.focus()
+    await pilot.pause()
+    ours.draw_ahead([PageAhead([cells for _, cells in page(30, 30)], cursor_row=0)])
+    while ours._ahead is not None:  # the turns the timer would take, taken at once
+        ours._draw_some_ahead()
+    return ours
+
+
 async def test_a_page_drawn_ahead_is_drawn_as_datatable_draws_it() -> None:
     app = TwinApp()
     async with app.run_test(size=(60, 24)) as pilot:
-        app.sync(page(0, 30))
-        ours = app.ours
-        ours.focus()
-        await pilot.pause()
-        ours.draw_ahead([PageAhead([cells for _, cells in page(30, 30)], cursor_row=0)])
-        while ours._ahead is not None:  # the turns the timer would take, taken at once
-            ours._draw_some_ahead()
+        ours = await draw_the_next_page_ahead(app, pilot)
         misses = ours._drawn_lines.misses
         app.sync(page(30, 30))
         ours.move_to(0)
@@ -169,13 +175,7 @@ async def test_a_cell_without_overflow_or_with_a_tab_is_drawn_as_datatable_draws
 async def test_a_page_drawn_ahead_is_still_used_after_the_mouse_came_over_the_table() -> None:
     app = TwinApp()
     async with app.run_test(size=(60, 24)) as pilot:
-        app.sync(page(0, 30))
-        ours = app.ours
-        ours.focus()
-        await pilot.pause()
-        ours.draw_ahead([PageAhead([cells for _, cells in page(30, 30)], cursor_row=0)])
-        while ours._ahead is not None:
-            ours._draw_some_ahead()
+        ours = await draw_the_next_page_ahead(app, pilot)
         drawn_ahead = set(ours._drawn_lines.keys())
         await pilot.hover(LineTable)  # the pointer comes to rest over the table; the next key hides its highlight
         ours._set_hover_cursor(False)

@@ -13,6 +13,7 @@ from .test_keys import wait_until
 
 
 def count_refreshes(app: app_module.JobConsoleApp, monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    """A list that grows by one at each refresh of ``app``."""
     refreshes: list[None] = []
     refresh = app.refresh_now
 
@@ -40,25 +41,16 @@ async def test_the_refresh_due_just_after_a_key_waits_for_the_answer_then_comes(
         assert len(refreshes) == 1
 
 
-async def test_without_keys_the_refresh_comes_at_once(
-    console: AppFactory, seeded: SeededScheduler, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("keys_held_down", [False, True], ids=["no key", "keys held down long"])
+async def test_without_a_key_just_now_or_after_keys_held_long_the_refresh_comes_at_once(
+    console: AppFactory, seeded: SeededScheduler, monkeypatch: pytest.MonkeyPatch, keys_held_down: bool
 ) -> None:
     app = console(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         refreshes = count_refreshes(app, monkeypatch)
-        app._refresh_tick()
-        assert len(refreshes) == 1
-
-
-async def test_keys_held_down_put_the_refresh_off_only_so_long(
-    console: AppFactory, seeded: SeededScheduler, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = console(seeded)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        refreshes = count_refreshes(app, monkeypatch)
-        monkeypatch.setattr(app_module, "REFRESH_AT_LEAST_EVERY", 0.0)  # as if the last refresh were long ago
-        await pilot.press("down")
+        if keys_held_down:
+            monkeypatch.setattr(app_module, "REFRESH_AT_LEAST_EVERY", 0.0)  # as if the last refresh were long ago
+            await pilot.press("down")
         app._refresh_tick()
         assert len(refreshes) == 1
