@@ -8,13 +8,26 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 import jobconsole
 from jobconsole.errors import UsageError
 
+if TYPE_CHECKING:
+    from jobconsole.console.app import JobConsoleApp
+
 EXIT_USAGE = 2
+
+CONSOLE_MAX_FPS = 240
+"""Textual's frame cap for the console, unless TEXTUAL_FPS sets one.
+
+Textual draws a frame only when something on screen changed, so the cap adds no frames
+(nor bytes over SSH). It sets how long Textual holds a frame back after another: one to
+two frame periods after a frame drawn from idle, 17-33 ms at Textual's default of 60,
+which a key pressed just after the once-a-second refresh waited for on top of its own
+drawing (benchmarks/RESULTS.md, page down). At 240 it is 4-8 ms.
+"""
 
 log = logging.getLogger("jobconsole")
 
@@ -79,6 +92,19 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(EXIT_USAGE)
 
 
+def import_console() -> Callable[..., JobConsoleApp]:
+    """``make_app``, Textual imported with the console's frame cap; the environment the jobs see is left as it was."""
+    preset = "TEXTUAL_FPS" in os.environ
+    if not preset:
+        os.environ["TEXTUAL_FPS"] = str(CONSOLE_MAX_FPS)  # read once, when Textual is imported
+    try:
+        from jobconsole.console.app import make_app
+    finally:
+        if not preset:
+            del os.environ["TEXTUAL_FPS"]
+    return make_app
+
+
 def _start_collecting() -> None:
     """Freeze what start-up made (the collector skips it from now on) and turn collection back on."""
     gc.freeze()
@@ -117,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _start_collecting()
             return run_headless(scheduler)
-        from jobconsole.console.app import make_app
+        make_app = import_console()
         from jobconsole.console.collector import IdleCollector
 
         # Claim the database before the console opens, so a second scheduler is refused with one line.

@@ -175,8 +175,9 @@ class HistoryPane(Vertical):
         self._now: datetime | None = None
         self._palette = Palette({})
         self._rendered_for: tuple[object, ...] = ()
-        self._row_cells: dict[RunRecord, dict[str, Text]] = {}
-        """The cells of the runs on this page and the pages next to it, as drawn for ``_rendered_for``."""
+        self._row_cells: dict[int, tuple[RunRecord, dict[str, Text]]] = {}
+        """The cells of the runs on this page and the pages next to it, as drawn for ``_rendered_for``,
+        by run id, with the record they were made from."""
         self._empty_shown = ""
 
     def compose(self) -> ComposeResult:
@@ -470,8 +471,8 @@ class HistoryPane(Vertical):
             return
         pages = {direction: neighbour.rows for direction, neighbour in self._neighbours.items()}
         # Only the runs that may be shown soon keep their cells.
-        keep = {record for rows in (page.rows, *pages.values()) for record in rows}
-        self._row_cells = {record: cells for record, cells in self._row_cells.items() if record in keep}
+        keep = {record.id for rows in (page.rows, *pages.values()) for record in rows}
+        self._row_cells = {run_id: made for run_id, made in self._row_cells.items() if run_id in keep}
         ahead = []
         if older := pages.get(PageDirection.OLDER):
             ahead.append(PageAhead([self._cells(record) for record in older], cursor_row=0))
@@ -504,10 +505,13 @@ class HistoryPane(Vertical):
 
     def _cells(self, record: RunRecord) -> dict[str, Text]:
         """The run's cells, made once while the day and the palette stay the same (see ``_render_page``)."""
-        cells = self._row_cells.get(record)
-        if cells is None:
-            assert self._now is not None
-            cells = self._row_cells[record] = self._make_cells(record, self._now)
+        made = self._row_cells.get(record.id)
+        # A page fetched again holds equal records; a run that changed (it ended) gets new cells.
+        if made is not None and (made[0] is record or made[0] == record):
+            return made[1]
+        assert self._now is not None
+        cells = self._make_cells(record, self._now)
+        self._row_cells[record.id] = (record, cells)
         return cells
 
     def _make_cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:

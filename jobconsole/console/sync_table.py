@@ -12,6 +12,7 @@ takes what is left, and some columns appear only when there is room.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, Column, ColumnKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, Column, ColumnKey, Row, RowDoesNotExist, RowKey
 
 SegmentLines = list[list[Segment]]
 CellKey = tuple[object, ...]
@@ -175,6 +176,7 @@ class SyncTable(DataTable[Text]):
         self._rows: dict[str, dict[str, Text]] = {}
         self._order: list[str] = []
         self._widths: dict[str, int] = {}
+        self._height = 0
         self.wide = False
         self._drawn_lines: LRUCache[tuple[object, ...], Strip] = LRUCache(DRAWN_LINES)
         self._drawn_cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(DRAWN_CELLS)
@@ -186,16 +188,20 @@ class SyncTable(DataTable[Text]):
     # --- layout ----------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self._fit_columns()
+        taller = event.size.height > self._height
+        self._height = event.size.height
+        if not self._fit_columns() and taller:
+            self.post_message(self.LayoutChanged(self))
 
     def on_mount(self) -> None:
         self._fit_columns()
 
-    def _fit_columns(self) -> None:
+    def _fit_columns(self) -> bool:
+        """Fit the columns to the table's width; whether the layout changed."""
         # One column is kept free for the vertical scrollbar so rows never reflow when it appears.
         available = self.size.width - 1
         if available <= 0:
-            return
+            return False
         wide = self.size.width >= WIDE_FROM
         shown = [column for column in self.COLUMNS if wide or not column.wide_only]
         widths = {column.key: (column.wide_width or column.width) if wide else column.width for column in shown}
@@ -206,10 +212,11 @@ class SyncTable(DataTable[Text]):
                     column.max_width, max(widths[column.key], widths[column.key] + available - used)
                 )
         if widths == self._widths and wide == self.wide:
-            return
+            return False
         self.wide = wide
         self._widths = widths
         self._rebuild(shown)
+        return True
 
     def _rebuild(self, shown: list[ColumnSpec]) -> None:
         selected, scroll_y = self.selected_key, self.scroll_y
@@ -217,8 +224,7 @@ class SyncTable(DataTable[Text]):
         for column in shown:
             label = column.wide_label if self.wide and column.wide_label else column.label
             self.add_column(label, width=self._widths[column.key], key=column.key)
-        for key in self._order:
-            self._add(key, self._rows[key])
+        self._add_rows([(key, self._rows[key]) for key in self._order])
         self._restore_cursor(selected)
         # The same rows come back: so does the scroll position, once they have a height again
         # (after the cursor's own scroll into view), and the selected row stays where it was.
@@ -226,7 +232,8 @@ class SyncTable(DataTable[Text]):
         self.post_message(self.LayoutChanged(self))
 
     class LayoutChanged(Message):
-        """The table switched layout: its pane should render its rows again for the new widths."""
+        """The table switched layout, or shows more rows than before: its pane should render its
+        rows again, for the new widths or for the rows that came on screen."""
 
         def __init__(self, table: SyncTable) -> None:
             super().__init__()
@@ -237,6 +244,14 @@ class SyncTable(DataTable[Text]):
         return self._widths.get(key)
 
     # --- rows -----------------------------------------------------------------------------
+
+    def rows_on_screen(self) -> range:
+        """The indexes of the rows on screen now; every row while the table has no size yet."""
+        visible = self.size.height - (self.header_height if self.show_header else 0)
+        if visible <= 0:
+            return range(sys.maxsize)
+        top = self.scroll_offset.y
+        return range(top, top + visible)
 
     @property
     def selected_key(self) -> str | None:
@@ -261,26 +276,29 @@ class SyncTable(DataTable[Text]):
                 self.remove_row(key)
             del self._rows[key]
         changed: list[tuple[str, str, Text]] = []
+        # The table's order once the gone rows are removed and the new ones added (at the end).
+        current = [key for key in self._order if key in wanted] if gone else list(self._order)
+        added: list[tuple[str, dict[str, Text]]] = []
         for key, cells in rows:
             old = self._rows.get(key)
             if old is None:
                 self._rows[key] = dict(cells)
-                self._add(key, cells)
+                added.append((key, cells))
+                current.append(key)
                 continue
-            # Unchanged cells keep the very object the table holds: nothing to update or draw again.
-            merged = {
-                column_key: old[column_key] if old[column_key] is cell or same_text(old[column_key], cell) else cell
-                for column_key, cell in cells.items()
-            }
-            self._rows[key] = merged
+            # The panes hand over the very cells of last time for most rows, most seconds.
+            if len(old) == len(cells) and all(old.get(column_key) is cell for column_key, cell in cells.items()):
+                continue
+            # A cell that looks the same is not updated: nothing to draw again.
             changed.extend(
-                (key, column_key, merged[column_key])
+                (key, column_key, cells[column_key])
                 for column_key in self._widths
-                if merged[column_key] is not old[column_key]
+                if old[column_key] is not cells[column_key] and not same_text(old[column_key], cells[column_key])
             )
+            self._rows[key] = dict(cells)
+        self._add_rows(added)
         self._update_cells(changed)
         order = [key for key, _ in rows]
-        current = [row.key.value for row in self.ordered_rows]
         self._order = order
         if current != order and self._widths:
             self._reorder(order)
@@ -290,8 +308,8 @@ class SyncTable(DataTable[Text]):
         """``DataTable.update_cell`` for each (row key, column key, cell), refreshing once for all.
 
         update_cell refreshes the whole table each time, and a second of countdowns in
-        Upcoming changes a hundred cells (tests/console/test_line_rendering.py holds the
-        result to update_cell's).
+        Upcoming changes a cell in every row on screen (tests/console/test_line_rendering.py
+        holds the result to update_cell's).
         """
         for row_key, column_key, cell in changes:
             self._data[RowKey(row_key)][ColumnKey(column_key)] = cell
@@ -309,8 +327,7 @@ class SyncTable(DataTable[Text]):
         self.clear()
         self._rows = {key: dict(cells) for key, cells in rows}
         self._order = [key for key, _ in rows]
-        for key, cells in rows:
-            self._add(key, cells)
+        self._add_rows(rows)
         self._restore_cursor(selected, fallback_row=cursor_row)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
@@ -645,9 +662,30 @@ class SyncTable(DataTable[Text]):
         segments.extend(padding)
         return segments
 
-    def _add(self, key: str, cells: dict[str, Text]) -> None:
-        if self._widths:
-            self.add_row(*(cells[column_key] for column_key in self._widths), key=key)
+    def _add_rows(self, rows: Sequence[tuple[str, dict[str, Text]]]) -> None:
+        """``DataTable.add_row`` for each of ``rows`` (new keys), at the end, in one pass.
+
+        add_row does its bookkeeping (the cursor, the update count, an idle check) once a
+        row: 2.5 ms for a page of 50 rows, which a key that changes page would wait for. Here
+        it is done once for all (tests/console/test_line_rendering.py holds the result to add_row's).
+        """
+        if not self._widths or not rows:
+            return
+        columns = [(ColumnKey(name), name) for name in self._widths]
+        start = self.row_count
+        for index, (key, cells) in enumerate(rows, start):
+            row_key = RowKey(key)
+            self._row_locations[row_key] = index
+            self._data[row_key] = {column_key: cells[name] for column_key, name in columns}
+            self.rows[row_key] = Row(row_key, 1)
+            self._new_rows.add(row_key)
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            # As add_row: a cursor that had no cell to be on now has one.
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
 
     def _reorder(self, order: list[str]) -> None:
         """What ``DataTable.sort`` does, in the order of ``order``'s row keys (sort ranks cell values)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +24,23 @@ from jobconsole.interface import JobView
 from jobconsole.runs import RunMode
 
 NO_JOBS = "No jobs registered: pass --jobs MODULE; see README."
+
+
+class _Steady(NamedTuple):
+    """A job's cells but its next run, and what they were made from."""
+
+    job: JobView
+    wide: bool
+    cells: dict[str, Text]
+
+
+class _Countdown(NamedTuple):
+    """A job's next-run cell, and what it was made from."""
+
+    next_run: datetime | None
+    wide: bool
+    now: datetime
+    cell: Text
 
 
 class UpcomingTable(SyncTable):
@@ -47,8 +65,10 @@ class UpcomingPane(Vertical):
         self._jobs: tuple[JobView, ...] = ()
         self._now: datetime | None = None
         self._palette = Palette({})
-        self._steady: dict[tuple[JobView, bool], dict[str, Text]] = {}
-        """Each job's cells but its next run, as last shown, by the job's view and the layout."""
+        self._steady: dict[str, _Steady] = {}
+        """Each job's cells but its next run, as last shown, by job name."""
+        self._countdowns: dict[str, _Countdown] = {}
+        """Each job's next-run cell as last made, by job name."""
 
     def compose(self) -> ComposeResult:
         yield UpcomingTable(id="upcoming-table")
@@ -58,26 +78,51 @@ class UpcomingPane(Vertical):
     def table(self) -> UpcomingTable:
         return self.query_one(UpcomingTable)
 
+    def on_mount(self) -> None:
+        # Rows scrolled into view get the countdowns of the last refresh (see show).
+        self.watch(self.table, "scroll_y", self._show_again, init=False)
+
     def show(self, jobs: tuple[JobView, ...], now: datetime, palette: Palette) -> None:
-        """Show ``jobs``; from one second to the next only the countdowns are made again."""
+        """Show ``jobs``; from one second to the next only the countdowns on screen are made again.
+
+        With a hundred jobs the countdowns are most of a refresh's work, and a key pressed
+        meanwhile waits: a row off screen keeps its countdown until it is scrolled into view.
+        """
         if palette is not self._palette:
             self._steady = {}
         self._jobs, self._now, self._palette = jobs, now, palette
         self.set_class(not jobs, "-empty")
         table = self.table
         wide = table.wide
+        on_screen = table.rows_on_screen()
         # Kept for the jobs shown now only: a job whose view changed gets new cells.
         known, self._steady = self._steady, {}
+        made, self._countdowns = self._countdowns, {}
         rows = []
-        for job in jobs:
-            steady = known.get((job, wide)) or self._steady_cells(job, wide)
-            self._steady[job, wide] = steady
-            rows.append((job.name, {**steady, "next": self._next_run_cell(job, now, wide)}))
+        for index, job in enumerate(jobs):
+            steady = known.get(job.name)
+            # The engine hands over the same view while a job's is unchanged (equal is as good).
+            if steady is None or steady.wide != wide or (steady.job is not job and steady.job != job):
+                steady = _Steady(job, wide, self._steady_cells(job, wide))
+            self._steady[job.name] = steady
+            countdown = made.get(job.name)
+            if (
+                countdown is None
+                or countdown.next_run != job.next_run
+                or countdown.wide != wide
+                or (index in on_screen and countdown.now != now)
+            ):
+                countdown = _Countdown(job.next_run, wide, now, self._next_run_cell(job, now, wide))
+            self._countdowns[job.name] = countdown
+            rows.append((job.name, {**steady.cells, "next": countdown.cell}))
         table.sync(rows)
 
-    def on_sync_table_layout_changed(self, message: SyncTable.LayoutChanged) -> None:
+    def _show_again(self) -> None:
         if self._now is not None:
             self.show(self._jobs, self._now, self._palette)
+
+    def on_sync_table_layout_changed(self, message: SyncTable.LayoutChanged) -> None:
+        self._show_again()
 
     def selected_job(self) -> str | None:
         return self.table.selected_key

@@ -169,6 +169,8 @@ class JobScheduler:
         self._active: dict[int, LiveRun] = {}
         self._active_by_job: dict[str, LiveRun] = {}
         self._recent: dict[str, deque[RunStatus]] = {}
+        self._job_views: dict[str, tuple[JobSpec, JobView]] = {}
+        """Each job's view as last handed out by snapshot(), and the spec it was made from."""
         self._failures: deque[datetime] = deque()
         self._listeners: list[Callable[[RunEvent], None]] = []
         self._state = EngineState.STOPPED
@@ -462,18 +464,29 @@ class JobScheduler:
             for name, spec in self._specs.items():
                 recent = tuple(self._recent[name])
                 active = self._active_by_job.get(name)
-                jobs.append(
-                    JobView(
+                next_run = self._next_due.get(name)
+                running_run_id = active.run_id if active else None
+                viewed_spec, view = self._job_views.get(name, (None, None))
+                # The same view while nothing about the job changed: the console then has nothing to redo.
+                if (
+                    view is None
+                    or viewed_spec is not spec
+                    or view.next_run != next_run
+                    or view.recent != recent
+                    or view.running_run_id != running_run_id
+                ):
+                    view = JobView(
                         name=name,
                         schedule=spec.cadence.describe(),
-                        next_run=self._next_due.get(name),
+                        next_run=next_run,
                         last_status=recent[-1] if recent else None,
                         run_mode=spec.run_mode,
                         timeout_seconds=spec.timeout.total_seconds(),
                         recent=recent,
-                        running_run_id=active.run_id if active else None,
+                        running_run_id=running_run_id,
                     )
-                )
+                    self._job_views[name] = (spec, view)
+                jobs.append(view)
             running = tuple(run.view() for run in sorted(self._active.values(), key=lambda r: r.run_id))
             recorder = self._recorder
             return EngineSnapshot(

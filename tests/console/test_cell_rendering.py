@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pytest
 from rich.style import Style
 from rich.text import Text
@@ -94,7 +96,7 @@ async def test_replacing_most_rows_keeps_the_selected_row() -> None:
         assert table.get_cell("105", "short").plain == "105" and table.cursor_row == 5
 
 
-def numbered(keys: range) -> list[tuple[str, dict[str, Text]]]:
+def numbered(keys: Iterable[int]) -> list[tuple[str, dict[str, Text]]]:
     return [(str(key), {"short": Text(str(key)), "wide": Text("w"), "rest": Text("r")}) for key in keys]
 
 
@@ -149,3 +151,15 @@ async def test_rows_take_the_order_given_even_when_they_share_cell_objects() -> 
         assert [row.key.value for row in table.ordered_rows] == ["c", "a", "b"]
         assert [table.get_row_at(index)[1].plain for index in range(3)] == ["c", "a", "b"]
         assert table.selected_key == "b"
+
+
+async def test_rows_removed_added_and_moved_in_one_sync_take_the_order_given() -> None:
+    app = CellApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one(CellTable)
+        table.sync(numbered(range(1, 5)))
+        for keys in ([4, 2, 5], [4, 2, 5, 6], [6, 4, 2, 5], [6, 4, 2, 5]):
+            table.sync(numbered(keys))
+            await pilot.pause()
+            assert [row.key.value for row in table.ordered_rows] == [str(key) for key in keys]
+            assert [table.get_row_at(index)[0].plain for index in range(len(keys))] == [str(key) for key in keys]

@@ -33,6 +33,23 @@ def test_interval_runs_follow_the_grid_even_when_dispatch_is_late(make_scheduler
     assert second.started_at == START + timedelta(seconds=20)
 
 
+def test_a_jobs_view_is_handed_out_again_until_something_about_the_job_changes(make_scheduler, events) -> None:
+    clock = ManualClock(START)
+    scheduler = make_scheduler(clock=clock)
+    scheduler.register("tick", jobs_for_tests.succeed, schedule.every(10).seconds)
+    scheduler.register("daily", jobs_for_tests.succeed, schedule.every().day.at("03:00"))
+    scheduler.start()
+    before = {job.name: job for job in scheduler.snapshot().jobs}
+    # The console redoes a job's cells only for a new view: nothing changed, so none.
+    assert all(job is before[job.name] for job in scheduler.snapshot().jobs)
+    clock.advance(10)
+    events.finished("tick")
+    after = {job.name: job for job in scheduler.snapshot().jobs}
+    assert after["daily"] is before["daily"]
+    assert after["tick"] is not before["tick"]
+    assert after["tick"].recent == (RunStatus.SUCCEEDED,) and after["tick"].next_run == START + timedelta(seconds=20)
+
+
 def test_registering_while_running_wakes_the_dispatcher(make_scheduler, events) -> None:
     clock = ManualClock(START)
     scheduler = make_scheduler(clock=clock)
