@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,39 @@ def page_down(session: PtySession, timeout: float = 5.0) -> float:
             f"the screen: {screen_excerpt(session)}"
         )
     return max(drawn - sent, 0.0)
+
+
+ECHO_PROGRAM = """
+import os, tty
+tty.setraw(0)
+os.write(1, b"\\x1b[Hready")
+answered = 0
+while (key := os.read(0, 64)) and b"q" not in key:
+    answered += 1
+    os.write(1, b"\\x1b[Hanswer %06d" % answered)
+"""
+"""Answers each key the moment it arrives: one short line, drawn over the last."""
+
+
+def terminal_round_trip(samples: int, timeout: float = 5.0) -> list[float]:
+    """Milliseconds from a key sent to its answer seen, for a program that answers at once (:data:`ECHO_PROGRAM`):
+    what this machine's pseudo-terminals (and this harness) add to every key the console answers."""
+    session = PtySession([sys.executable, "-c", ECHO_PROGRAM], columns=40, lines=4)
+    try:
+        if session.wait_for(lambda text: "ready" in text, timeout) is None:
+            raise MeasurementError(f"the echo program did not start: {screen_excerpt(session)}")
+        times = []
+        for answered in range(1, samples + 1):
+            sent = session.send("x")
+            seen = session.wait_for(lambda text, n=answered: f"answer {n:06d}" in text, timeout)
+            if seen is None:
+                raise MeasurementError(f"the echo program did not answer key {answered}: {screen_excerpt(session)}")
+            times.append(max(seen - sent, 0.0) * 1000)
+            time.sleep(0.05)
+        return times
+    finally:
+        session.send("q")
+        session.close()
 
 
 def settle(seconds: float) -> None:

@@ -21,6 +21,7 @@ import re
 import select
 import signal
 import struct
+import sys
 import termios
 import threading
 import time
@@ -39,6 +40,14 @@ SYNC_QUERY = b"\x1b[?2026$p"
 SYNC_REPLY = b"\x1b[?2026;2$y"
 """Supported (and reset), as most terminals people SSH from answer."""
 SYNC_START, SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"
+
+SWITCH_INTERVAL = 0.0005
+"""How often this process's threads take turns while a session is open (Python's default: 5 ms).
+
+The reader thread needs the interpreter to take a chunk's arrival time; with the default,
+it waited up to 5 ms for the parser thread, busy with the frame before (pyte is pure
+Python), and a page down measured up to 5 ms slower than the console drew it.
+"""
 
 
 class PtySession:
@@ -83,6 +92,8 @@ class PtySession:
         self._answered = False
         # Reading and parsing are separate threads so that a chunk's arrival time is taken when it
         # arrives, not after pyte (pure Python) has worked through the chunks before it.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._reader = threading.Thread(target=self._read, name="pty-reader", daemon=True)
         self._parser = threading.Thread(target=self._parse, name="pty-parser", daemon=True)
         self._reader.start()
@@ -227,6 +238,7 @@ class PtySession:
             os.close(self.fd)
         except OSError:
             pass
+        sys.setswitchinterval(self._switch_interval)
 
 
 RUN_ID = re.compile(r"#(\d+)(?=\s|$)")

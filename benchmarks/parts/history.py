@@ -14,6 +14,7 @@ from benchmarks.console_session import (
     console,
     focus_history,
     page_down,
+    terminal_round_trip,
     wait_for_history,
 )
 from benchmarks.parts import PartResult
@@ -68,6 +69,16 @@ def run(settings: Settings) -> PartResult:
                 continue
             assert isinstance(url, str)
             _measure_backend(settings, table, result.raw, name, url, Path(tmp))
+    floors = run_all([lambda: terminal_round_trip(settings.page_downs * 3)] * settings.repeats, False)
+    result.raw["terminal_round_trip_ms"] = [_error_text(floor) for floor in floors]
+    floor_median = Summary.of([statistics.median(f) for f in floors if not isinstance(f, Exception)])
+    floor_worst = Summary.of([max(f) for f in floors if not isinstance(f, Exception)])
+    if floor_median is not None and floor_worst is not None:
+        table.notes.append(
+            f"Floor: a program that answers a key the moment it arrives is seen answering {floor_median.median:.1f} ms "
+            f"after the key is sent (median; slowest of {settings.page_downs * 3}: {floor_worst.median:.1f} ms), "
+            "through this machine's pseudo-terminals and this harness. Every page-down figure includes it."
+        )
     table.notes.append(
         "Query times are RunStore.history() calls (50 rows, the console's page size) on a warm connection, "
         "median of "
