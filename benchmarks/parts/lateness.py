@@ -141,32 +141,39 @@ def _drift(settings: Settings, floor_p99: Summary | str | None, raw: dict[str, A
     """Lateness of run 1 against run 100, the contenders one after another as in the lateness runs.
 
     Side by side, schedule's drifting loop brings its burst of runs ever closer to the
-    grid second, and on two cores that alone makes the others' later runs late.
+    grid second, and on two cores that alone makes the others' later runs late. Each
+    repeat runs every contender once; a run's figure is the median over its jobs, and
+    the table gives the median over the repeats (one slow second in one repeat, a
+    machine's hiccup, is not drift).
     """
     runs = settings.drift_runs
     together = "at the same time" if settings.parallel else "one after another"
     table = Table(
-        f"1b. Drift — {settings.drift_jobs} jobs every 1 s for {runs} runs (one repeat, the three contenders "
-        f"run {together})",
+        f"1b. Drift — {settings.drift_jobs} jobs every 1 s for {runs} runs ({settings.repeats} repeat(s), "
+        f"the three contenders run {together} in each)",
         CONTENDERS,
     )
     args = {"jobs": settings.drift_jobs, "seconds": runs, "tail": settings.lateness_tail, "lead": settings.lead_seconds}
-    tasks = [
-        (lambda name=name: run_worker(WORKERS, "dispatch", {**args, "contender": name}, timeout=runs + 120))
-        for name in CONTENDERS
-    ]
-    outcomes = dict(zip(CONTENDERS, run_all(tasks, settings.parallel)))
-    raw["drift"] = {name: _error_text(r) for name, r in outcomes.items()}
+    outcomes: dict[str, list[Any]] = {name: [] for name in CONTENDERS}
+    for _ in range(settings.repeats):
+        tasks = [
+            (lambda name=name: run_worker(WORKERS, "dispatch", {**args, "contender": name}, timeout=runs + 120))
+            for name in CONTENDERS
+        ]
+        for name, outcome in zip(CONTENDERS, run_all(tasks, settings.parallel)):
+            outcomes[name].append(outcome)
+    raw["drift"] = {name: [_error_text(r) for r in repeats] for name, repeats in outcomes.items()}
     last = runs - 1
     first_run: dict[str, Summary | str | None] = {}
     last_run: dict[str, Summary | str | None] = {}
-    for name, outcome in outcomes.items():
-        if isinstance(outcome, Exception):
-            first_run[name] = last_run[name] = f"error: {outcome}".splitlines()[0]
+    for name, repeats in outcomes.items():
+        good = [outcome for outcome in repeats if not isinstance(outcome, Exception)]
+        failure = next((outcome for outcome in repeats if isinstance(outcome, Exception)), None)
+        if failure is not None:
+            first_run[name] = last_run[name] = f"error: {failure}".splitlines()[0]
             continue
-        by_run = outcome["by_run_median_ms"]
-        first_run[name] = Summary.of([by_run[0]])
-        last_run[name] = Summary.of([by_run[last]])
+        first_run[name] = Summary.of([outcome["by_run_median_ms"][0] for outcome in good])
+        last_run[name] = Summary.of([outcome["by_run_median_ms"][last] for outcome in good])
     noise = floor_p99.median if isinstance(floor_p99, Summary) else 0.0
     jc_first, jc_last = _median(first_run.get("jobconsole")), _median(last_run.get("jobconsole"))
     table.add("lateness of run 1, median over the jobs (ms)", **first_run)
