@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,62 +46,72 @@ def assert_current(shown: dict[str, str], seeded: SeededScheduler, now: datetime
         assert format_countdown(seeded.job(name).next_run, now) in line, (name, line)
 
 
-async def tick(pilot: Pilot, clock: list[datetime], seconds: int) -> None:
-    clock[0] += timedelta(seconds=seconds)
-    pilot.app.refresh_now()  # type: ignore[attr-defined]
-    await pilot.pause()
+class ManyJobs:
+    """The console at 80x24 on the seeded jobs and ``MANY`` more, with a clock a test moves on (:meth:`tick`)."""
+
+    def __init__(self, pilot: Pilot, seeded: SeededScheduler, clock: list[datetime]) -> None:
+        self.pilot, self.seeded, self.clock = pilot, seeded, clock
+        self.table = pilot.app.query_one(UpcomingTable)
+
+    @property
+    def now(self) -> datetime:
+        return self.clock[0]
+
+    def shown(self) -> dict[str, str]:
+        return shown_countdowns(self.table, self.seeded)
+
+    async def tick(self, seconds: int) -> None:
+        """``seconds`` pass, then the once-a-second refresh comes."""
+        self.clock[0] += timedelta(seconds=seconds)
+        self.pilot.app.refresh_now()  # type: ignore[attr-defined]
+        await self.pilot.pause()
+
+
+@asynccontextmanager
+async def many_jobs(console: AppFactory, seeded: SeededScheduler) -> AsyncIterator[ManyJobs]:
+    add_many_jobs(seeded)
+    clock = [FROZEN_NOW]
+    app = console(seeded, clock=lambda: clock[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        yield ManyJobs(pilot, seeded, clock)
 
 
 async def test_rows_scrolled_into_view_show_the_countdowns_of_the_last_refresh(
     console: AppFactory, seeded: SeededScheduler
 ) -> None:
-    add_many_jobs(seeded)
-    clock = [FROZEN_NOW]
-    app = console(seeded, clock=lambda: clock[0])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        table = app.query_one(UpcomingTable)
-        table.focus()
-        await tick(pilot, clock, 7)
-        first_screen = shown_countdowns(table, seeded)
-        assert_current(first_screen, seeded, clock[0])
+    async with many_jobs(console, seeded) as jobs:
+        jobs.table.focus()
+        await jobs.tick(7)
+        first_screen = jobs.shown()
+        assert_current(first_screen, seeded, jobs.now)
         for _ in range(3):
-            await pilot.press("pagedown")
-        await pilot.pause()
-        scrolled_to = shown_countdowns(table, seeded)
+            await jobs.pilot.press("pagedown")
+        await jobs.pilot.pause()
+        scrolled_to = jobs.shown()
         assert set(scrolled_to).isdisjoint(first_screen)
-        assert_current(scrolled_to, seeded, clock[0])
-        await tick(pilot, clock, 5)
-        assert_current(shown_countdowns(table, seeded), seeded, clock[0])
+        assert_current(scrolled_to, seeded, jobs.now)
+        await jobs.tick(5)
+        assert_current(jobs.shown(), seeded, jobs.now)
 
 
 async def test_rows_a_taller_terminal_brings_on_screen_show_current_countdowns(
     console: AppFactory, seeded: SeededScheduler
 ) -> None:
-    add_many_jobs(seeded)
-    clock = [FROZEN_NOW]
-    app = console(seeded, clock=lambda: clock[0])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        table = app.query_one(UpcomingTable)
-        await tick(pilot, clock, 3)
-        before = shown_countdowns(table, seeded)
-        await pilot.resize_terminal(80, 60)
-        await settle(pilot)
-        after = shown_countdowns(table, seeded)
+    async with many_jobs(console, seeded) as jobs:
+        await jobs.tick(3)
+        before = jobs.shown()
+        await jobs.pilot.resize_terminal(80, 60)
+        await settle(jobs.pilot)
+        after = jobs.shown()
         assert len(after) > len(before)
-        assert_current(after, seeded, clock[0])
+        assert_current(after, seeded, jobs.now)
 
 
 async def test_a_refresh_makes_countdowns_only_for_the_rows_on_screen(
     console: AppFactory, seeded: SeededScheduler, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_many_jobs(seeded)
-    clock = [FROZEN_NOW]
-    app = console(seeded, clock=lambda: clock[0])
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        table = app.query_one(UpcomingTable)
+    async with many_jobs(console, seeded) as jobs:
         made: list[str] = []
 
         def counted(when: datetime | None, now: datetime) -> str:
@@ -107,6 +119,6 @@ async def test_a_refresh_makes_countdowns_only_for_the_rows_on_screen(
             return format_countdown(when, now)
 
         monkeypatch.setattr(upcoming_module, "format_countdown", counted)
-        await tick(pilot, clock, 1)
-        on_screen = len(shown_countdowns(table, seeded))
+        await jobs.tick(1)
+        on_screen = len(jobs.shown())
         assert 0 < len(made) <= on_screen < MANY
