@@ -14,7 +14,7 @@ class FreezableClock(SystemClock):
     jobconsole's interval jobs first run one interval after the instant they are
     armed; freezing ``now`` at ``T0 - interval`` while the scheduler arms them
     makes every job's first run fall on ``T0``. Waits always use real time, so
-    the dispatcher never oversleeps because of a freeze.
+    the engine loop never oversleeps because of a freeze.
     """
 
     def __init__(self) -> None:
@@ -30,10 +30,12 @@ class FreezableClock(SystemClock):
         frozen = self._frozen
         return frozen if frozen is not None else datetime.now(UTC)
 
-    def wait(self, condition: threading.Condition, deadline: datetime | None) -> None:
-        if deadline is None:
+    def monotonic(self) -> float:
+        """Read from :meth:`now`, so a freeze and a thaw never look like a wall-clock step to the engine."""
+        return self.now().timestamp()
+
+    def wait(self, condition: threading.Condition, timeout: float | None) -> None:
+        if timeout is None:
             condition.wait()
-            return
-        delay = (deadline - datetime.now(UTC)).total_seconds()
-        if delay > 0:
-            condition.wait(delay)
+        elif timeout > 0:
+            condition.wait(timeout)

@@ -6,13 +6,12 @@ import argparse
 import gc
 import logging
 import os
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 import jobconsole
-from jobconsole.errors import UsageError
+from jobconsole.errors import JobconsoleError, UsageError
 
 if TYPE_CHECKING:
     from jobconsole.console.app import JobConsoleApp
@@ -118,11 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # then they are frozen out of the collector's way (see _start_collecting).
     gc.disable()
     from jobconsole.engine.outcome import describe_exception
-    from jobconsole.engine.scheduler import SchedulerBusyError
     from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
     from jobconsole.logs import setup_logging
     from jobconsole.notify import default_notifiers
-    from jobconsole.store import StoreConfigError, StoreUnavailableError, open_store
+    from jobconsole.store import open_store
 
     args = build_parser().parse_args(argv)
     demo = args.jobs == DEMO_JOBS_MODULE
@@ -147,9 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from jobconsole.console.collector import IdleCollector
 
         # Claim the database before the console opens, so a second scheduler is refused with one line.
-        holder = store.claim_for_scheduler(f"pid {os.getpid()} on {socket.gethostname()}")
-        if holder is not None:
-            raise UsageError(f"another scheduler ({holder}) is already running on {store.url_label}; stop it first")
+        scheduler.claim()
         scheduler.configure(process_output=args.log_file or os.devnull)
         scheduler.prepare_process_runs()
 
@@ -157,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _start_collecting()
         app.run()
         return app.return_code or 0
-    except (UsageError, StoreConfigError, StoreUnavailableError, SchedulerBusyError) as error:
+    except JobconsoleError as error:
         _fail(str(error))
     except KeyboardInterrupt:
         return 130

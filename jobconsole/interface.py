@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from jobconsole.errors import StoreUnavailableError
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
 
 
@@ -118,7 +119,3 @@ class EmbeddedScheduler(SchedulerInterface, Protocol):
     def shutdown(self, grace_seconds: float | None = None) -> None:
         """Stop dispatching, stop runs in progress (recorded ``stopped``), flush records."""
         ...
-
-
-class StoreUnavailableError(RuntimeError):
-    """The run history cannot be read or written right now; try again later."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import schedule
 
-from jobconsole.engine.timing import Cadence
+from jobconsole.engine.cadence import Cadence, ScheduleCadence
 from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
@@ -59,7 +59,7 @@ def build_job_spec(
             "schedule's global scheduler); pass it without .do(), e.g. schedule.every().day.at('03:00')"
         )
     try:
-        cadence = Cadence.from_job(job_schedule)
+        cadence = ScheduleCadence.from_job(job_schedule)
     except (ValueError, schedule.ScheduleError) as exc:
         raise ValueError(f"{label}: {exc}") from None
     if not isinstance(run_in_process, bool):

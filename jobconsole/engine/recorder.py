@@ -18,7 +18,7 @@ from typing import Protocol
 
 import tenacity
 
-from jobconsole.interface import StoreUnavailableError
+from jobconsole.errors import StoreUnavailableError
 from jobconsole.runs import RunRecord, RunUpdate
 
 log = logging.getLogger("jobconsole.engine")
@@ -69,6 +69,7 @@ class RunRecorder:
         linger_seconds: float = 0.05,
         busy: Callable[[], bool] | None = None,
         max_linger_seconds: float = 0.5,
+        on_written: Callable[[int, bool], None] | None = None,
     ) -> None:
         self._sink = sink
         self._batch_size = batch_size
@@ -80,6 +81,8 @@ class RunRecorder:
         # Batches are small enough (about 40 ms of writing) that one begun just before runs are due ends in time.
         self._busy = busy or (lambda: False)
         self._max_linger = max_linger_seconds
+        # Told, on this thread, how many submitted items each batch wrote, and whether the database is reachable.
+        self._on_written = on_written or (lambda _items, _ok: None)
         self._flushing = 0
         self._condition = threading.Condition()
         self._queue: deque[Pending] = deque()
@@ -171,6 +174,7 @@ class RunRecorder:
                 self._batch = []
                 self._in_flight = 0
                 self._condition.notify_all()
+            self._on_written(count, True)
 
     def _write(self, batch: list[Op]) -> bool:
         """Write one batch, retrying through an outage; False if closing gave up on it."""
@@ -214,6 +218,7 @@ class RunRecorder:
     def _note_outage(self, state: tenacity.RetryCallState) -> None:
         if self._outage_started is None:
             self._outage_started = time.monotonic()
+            self._on_written(0, False)
             exc = state.outcome.exception() if state.outcome else None
             log.error(
                 "database unreachable (%s); keeping run records in memory and retrying until it is back",

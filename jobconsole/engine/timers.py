@@ -1,22 +1,20 @@
-"""One thread that calls functions at given instants.
+"""Timers on the monotonic clock, kept by the engine loop (no thread of their own).
 
-Due jobs, run deadlines and the steps of ending a process all go through this
-loop, so the engine has a single sleeping thread that wakes exactly when the
-earliest thing is due, or at once when something earlier is added.
+The loop asks :meth:`Timers.next_at` how long it may sleep and calls
+:meth:`Timers.pop_due` when it wakes. Run deadlines, the steps of ending a
+process and the shutdown grace all live here, so a wall-clock step moves none
+of them. Owned by the engine loop's thread.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import logging
-import threading
 from collections.abc import Callable
-from datetime import datetime
+from typing import Any
 
-from jobconsole.engine.clock import Clock
-
-log = logging.getLogger("jobconsole.engine")
+TimerCallback = Callable[[Any], None]
+"""Called with the loop turn's Effects."""
 
 
 class TimerHandle:
@@ -29,55 +27,68 @@ class TimerHandle:
         self.cancelled = True
 
 
-class TimerLoop:
-    def __init__(self, clock: Clock, name: str = "jobconsole-dispatch") -> None:
-        self._clock = clock
-        self._condition = threading.Condition()
-        self._heap: list[tuple[datetime, int, TimerHandle, Callable[[datetime], None]]] = []
+class Timers:
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, TimerHandle, TimerCallback]] = []
         self._seq = itertools.count()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def call_at(self, when: datetime, callback: Callable[[datetime], None]) -> TimerHandle:
-        """Call ``callback(when)`` on the loop's thread once ``when`` has come."""
+    def call_at(self, when: float, callback: TimerCallback) -> TimerHandle:
+        """Call ``callback(effects)`` on the loop once the monotonic clock reaches ``when``."""
         handle = TimerHandle()
-        with self._condition:
-            heapq.heappush(self._heap, (when, next(self._seq), handle, callback))
-            if self._heap[0][2] is handle:
-                self._condition.notify()
+        heapq.heappush(self._heap, (when, next(self._seq), handle, callback))
         return handle
 
-    def stop(self) -> None:
-        with self._condition:
-            self._stopping = True
-            self._condition.notify()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join()
-
-    def _loop(self) -> None:
+    def next_at(self) -> float | None:
+        """When the earliest live timer is due, or None."""
         heap = self._heap
-        while True:
-            with self._condition:
-                while True:
-                    if self._stopping:
-                        return
-                    if heap:
-                        now = self._clock.now()
-                        if heap[0][0] <= now:
-                            break
-                        self._clock.wait(self._condition, heap[0][0])
-                    else:
-                        self._clock.wait(self._condition, None)
-                due = []
-                while heap and heap[0][0] <= now:
-                    due.append(heapq.heappop(heap))
-            for when, _, handle, callback in due:
-                if handle.cancelled:
-                    continue
-                try:
-                    callback(when)
-                except Exception:
-                    log.exception("internal error in a timer callback; the scheduler keeps going")
+        while heap and heap[0][2].cancelled:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def pop_due(self, now: float) -> list[TimerCallback]:
+        """The callbacks of every live timer due at ``now``, earliest first."""
+        heap = self._heap
+        due: list[TimerCallback] = []
+        while heap and heap[0][0] <= now:
+            _, _, handle, callback = heapq.heappop(heap)
+            if not handle.cancelled:
+                due.append(callback)
+        return due
+
+
+class Deadlines:
+    """Runs' timeouts, by monotonic deadline: one heap entry a run, stale entries pruned in bulk.
+
+    A run that ends before its deadline leaves its entry behind (removing it from
+    the middle of a heap costs more than skipping it later); once stale entries
+    dominate, the heap is rebuilt from the runs still in progress.
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int]] = []
+        self._stale = 0
+
+    def add(self, when: float, run_id: int) -> None:
+        heapq.heappush(self._heap, (when, run_id))
+
+    def next_at(self) -> float | None:
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, now: float) -> list[int]:
+        heap = self._heap
+        due: list[int] = []
+        while heap and heap[0][0] <= now:
+            due.append(heapq.heappop(heap)[1])
+        return due
+
+    def forget(self, live: Callable[[], list[tuple[float, int]]]) -> None:
+        """A run ended before its deadline; ``live`` lists the (deadline, run id) of runs still in progress."""
+        self._stale += 1
+        if self._stale > 1000 and self._stale > len(self._heap) // 2:
+            self._heap = live()
+            heapq.heapify(self._heap)
+            self._stale = 0
+
+    def note_popped_stale(self) -> None:
+        """An entry popped by :meth:`pop_due` belonged to a run already ended."""
+        self._stale = max(self._stale - 1, 0)

@@ -1,4 +1,4 @@
-"""The store's errors, and how database exceptions become one-line messages."""
+"""How database exceptions become one-line messages."""
 
 from __future__ import annotations
 
@@ -6,13 +6,9 @@ import sqlite3
 
 from sqlalchemy import exc as sa_exc
 
-from jobconsole.interface import StoreUnavailableError
+from jobconsole.errors import StoreConfigError, StoreUnavailableError
 
 __all__ = ["StoreConfigError", "StoreUnavailableError", "is_unavailable", "one_line_reason"]
-
-
-class StoreConfigError(ValueError):
-    """The database URL is malformed or names a backend jobconsole does not support."""
 
 
 def is_unavailable(error: BaseException) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import schedule
 
-from jobconsole.engine.active import LiveRun
+from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.jobs import build_job_spec
 from jobconsole.engine.outcome import SUCCEEDED, Outcome
 from jobconsole.engine.recorder import RunRecorder
@@ -40,7 +40,7 @@ def sqlite_store(tmp_path) -> Iterator[RunStore]:
 
 def _run(run_id: int) -> LiveRun:
     spec = build_job_spec("import_prices", lambda stop_event: None, schedule.every(10).minutes, False, 15)
-    return LiveRun(spec, run_id, TriggeredBy.SCHEDULED, STARTED, STARTED, ("worker-1", 4242))
+    return LiveRun(spec, run_id, TriggeredBy.SCHEDULED, STARTED, STARTED, 0.0, ("worker-1", 4242))
 
 
 def _end(run: LiveRun, outcome: Outcome = SUCCEEDED, status: RunStatus = RunStatus.SUCCEEDED) -> None:

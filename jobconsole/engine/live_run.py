@@ -1,5 +1,11 @@
 """The engine's in-memory state of one run in progress.
 
+Owned by the engine loop's thread: only the loop changes a run's state. A
+worker reads ``spec``, ``stop_event`` and ``child`` (fixed at creation); the
+recorder's thread calls :meth:`LiveRun.unwritten_row`, whose bookkeeping
+fields (``_row_taken``, ``_end_taken``) are the recorder's alone, and which
+reads ``_end`` (set once by the loop before the run is handed over again).
+
 A :class:`LiveRun` is made for every run, at up to tens of thousands a second,
 on the dispatcher's critical path, so it sets only what differs between runs
 (the rest are class defaults) and builds its rows only when they are asked for.
@@ -41,7 +47,8 @@ class LiveRun:
     every object a run allocates is one more for the garbage collector to walk while runs start."""
 
     __slots__ = (
-        "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline", "origin", "stop_event",
+        "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline", "deadline_mono", "origin",
+        "stop_event",
         "child", "state", "timed_out", "stop_reason", "escalated", "finished", "timers", "done",
         "_record", "_row_taken", "_end_taken", "_end",
     )
@@ -53,6 +60,7 @@ class LiveRun:
         triggered_by: TriggeredBy,
         scheduled_for: datetime | None,
         started_at: datetime,
+        started_mono: float,
         origin: Origin,
         child: ChildProcess | None = None,
     ) -> None:
@@ -62,6 +70,8 @@ class LiveRun:
         self.scheduled_for = scheduled_for
         self.started_at = started_at
         self.deadline: datetime = started_at + spec.timeout
+        """For people (the Running pane, the row); the timeout itself fires at ``deadline_mono``."""
+        self.deadline_mono = started_mono + spec.timeout.total_seconds()
         self.origin = origin
         self.child = child
         self.stop_event: Any = StopEvent() if child is None else child.stop_event
@@ -75,14 +85,14 @@ class LiveRun:
         self.timers: list[TimerHandle] | None = None
         """Signal escalations still to come (process runs asked to stop)."""
         self.done: threading.Event | None = None
-        """Made by the first caller who waits for the run's end; set when it has ended."""
+        """Made by the loop for the first caller who waits for the run's end; set when it has ended."""
         self._record: RunRecord | None = None
         self._row_taken = False
         self._end_taken = False
         self._end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
 
     def add_timer(self, handle: TimerHandle) -> None:
-        """Keep a pending escalation step, to cancel it if the run ends first. Engine lock held."""
+        """Keep a pending escalation step, to cancel it if the run ends first."""
         if self.timers is None:
             self.timers = []
         self.timers.append(handle)
@@ -116,7 +126,7 @@ class LiveRun:
         ended_by: EndedBy,
         exit_code: int | None,
     ) -> None:
-        """Note how the run ended. Engine lock held."""
+        """Note how the run ended."""
         self.finished = True
         self._end = (status, finished_at, error, outcome, ended_by, exit_code)
 

@@ -1,0 +1,401 @@
+"""The scheduling state and what changes it: due jobs, runs starting and ending, timeouts.
+
+:class:`Dispatcher` holds every piece of mutable scheduling state, and only
+the engine loop's thread calls it (before the loop starts, the thread that
+builds the scheduler). A change never talks to another thread directly: it
+adds what others must hear to an :class:`Effects`, which the loop applies in
+one go (rows to the recorder, runs to the workers, notices, events) before it
+publishes a snapshot, so no snapshot shows what the recorder was not yet given.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from jobconsole.engine.clock import Clock
+from jobconsole.engine.due_queue import DueQueue
+from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
+from jobconsole.engine.jobs import JobSpec
+from jobconsole.engine.live_run import LiveRun, Origin
+from jobconsole.engine.outcome import Outcome
+from jobconsole.engine.process_runs import ChildProcess
+from jobconsole.engine.recorder import Pending
+from jobconsole.engine.stopping import StopPolicy, final_status, minutes_text
+from jobconsole.engine.timers import Deadlines, Timers
+from jobconsole.interface import ActiveState, CommandResult, EngineState
+from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy
+
+log = logging.getLogger("jobconsole.engine")
+
+TRAIL = 10
+"""How many past outcomes each job keeps for the console."""
+_START_CHUNK = 256
+MISFIRE_LIMIT = timedelta(seconds=60)
+"""Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
+
+
+@dataclass
+class Effects:
+    """What one turn of the loop must tell other threads; the loop applies it once the turn is done."""
+
+    records: list[Pending] = field(default_factory=list)
+    tasks: list[LiveRun] = field(default_factory=list)
+    events: list[RunEvent] = field(default_factory=list)
+    notices: list[RunRecord] = field(default_factory=list)
+    done: list[threading.Event] = field(default_factory=list)
+
+
+class Dispatcher:
+    """Jobs, their due times, the runs in progress and their recent outcomes. Engine loop only."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        origin: Origin,
+        timers: Timers,
+        stop_policy: StopPolicy,
+        start_early: Callable[[list[LiveRun]], None],
+    ) -> None:
+        self._clock = clock
+        self.origin = origin
+        self._timers = timers
+        self.stop_policy = stop_policy
+        self._start_early = start_early
+        """Hands the first runs of a large batch to the workers while the rest are dispatched."""
+        self.specs: dict[str, JobSpec] = {}
+        self.due = DueQueue()
+        self.live: dict[int, LiveRun] = {}
+        self.live_by_job: dict[str, LiveRun] = {}
+        self._deadlines = Deadlines()
+        self.recent: dict[str, deque[RunStatus]] = {}
+        self.failures: deque[datetime] = deque()
+        """When each failure of the last 24 hours was recorded, oldest first."""
+        self.state = EngineState.STOPPED
+        self.revision = 0
+        """Grows whenever the run history changes; see EngineSnapshot.revision."""
+        self.dirty_jobs: set[str] = set()
+        """Jobs whose view changed since the last snapshot (the snapshot builder empties it)."""
+        self.changed = True
+        """Something shown in a snapshot changed since the last one."""
+        self.last_id = 0
+        self.process_output: str | None = None
+        self.has_listeners = False
+        """Whether anyone listens to run events: without listeners, no event is made."""
+
+    # -- jobs ------------------------------------------------------------------
+
+    def add_job(self, spec: JobSpec) -> None:
+        if spec.name in self.specs:
+            raise ValueError(f"job {spec.name!r} is already registered; job names must be unique")
+        self.specs[spec.name] = spec
+        self.recent[spec.name] = deque(maxlen=TRAIL)
+        self._touch(spec.name)
+        if self.state is EngineState.RUNNING:
+            self.due.arm(spec.name, spec.cadence.first_run(self._clock.now()))
+
+    def set_state(self, state: EngineState) -> None:
+        self.state = state
+        self.changed = True
+
+    def arm_all(self, now: datetime) -> None:
+        for name, spec in self.specs.items():
+            self.due.arm(name, spec.cadence.first_run(now))
+            self._touch(name)
+
+    def add_past_outcomes(self, loaded: dict[str, list[RunStatus]]) -> None:
+        """Put outcomes read from the history before those recorded since start."""
+        for name, statuses in loaded.items():
+            if name in self.recent:
+                self.recent[name] = deque([*statuses, *self.recent[name]], maxlen=TRAIL)
+                self._touch(name)
+
+    def on_wall_step(self, delta: timedelta) -> None:
+        """The wall clock jumped by ``delta``: interval jobs keep their elapsed-time phase.
+
+        Calendar jobs keep their wall-clock due times: after a step forward an occurrence
+        that was skipped over is run or recorded missed as any late one is; after a step
+        back nothing runs twice.
+        """
+        elapsed = self.due.names_where(lambda name: self.specs[name].cadence.follows_elapsed_time)
+        self.due.shift(elapsed, delta)
+        for name in elapsed:
+            self._touch(name)
+        log.warning(
+            "the wall clock stepped by %+.0f s; the next due times of %d interval jobs moved with it",
+            delta.total_seconds(), len(elapsed),
+        )
+
+    def _touch(self, name: str) -> None:
+        self.dirty_jobs.add(name)
+        self.changed = True
+
+    def _history_changed(self) -> None:
+        self.revision += 1
+        self.changed = True
+
+    # -- dispatch ----------------------------------------------------------------
+
+    def on_due(self, now: datetime, effects: Effects) -> None:
+        """Dispatch every job that is due, in one batch.
+
+        This is the critical path of a thousand jobs due at one instant: the time is
+        read once, a run is a few attributes (its row is built later, by the recorder),
+        and runs go to the workers in chunks while the rest are made.
+        """
+        if self.state is not EngineState.RUNNING:
+            return
+        missed_before = now - MISFIRE_LIMIT
+        specs = self.specs
+        due = self.due
+        tasks = effects.tasks
+        for name, when in due.pop_due(now):
+            spec = specs[name]
+            following = spec.cadence.next_after(when)
+            if following is not None and following < missed_before:
+                following = self._skip_missed(spec, following, missed_before, effects)
+            due.arm(name, following)
+            self._start_run(spec, TriggeredBy.SCHEDULED, when, now, effects)
+            if len(tasks) >= _START_CHUNK:
+                self._start_early(tasks)
+                tasks.clear()
+
+    def trigger(self, name: str, effects: Effects) -> CommandResult:
+        """Start a run of ``name`` now, unless one is already in progress (the result says why)."""
+        spec = self.specs.get(name)
+        if spec is None:
+            return CommandResult(False, f"no job named {name!r}")
+        if self.state is not EngineState.RUNNING:
+            return CommandResult(False, f"the scheduler is {self.state.value}; it starts no runs")
+        started = self._start_run(spec, TriggeredBy.MANUAL, None, self._clock.now(), effects)
+        if isinstance(started, str):
+            return CommandResult(False, f"{spec.name} is already running: {started}")
+        return CommandResult(True, f"started {spec.name} (run {started.run_id})", started.run_id)
+
+    def _start_run(
+        self,
+        spec: JobSpec,
+        triggered_by: TriggeredBy,
+        scheduled_for: datetime | None,
+        now: datetime,
+        effects: Effects,
+    ) -> LiveRun | str:
+        """Start a run; if one of the job is still in progress, the reason (recorded for a scheduled one)."""
+        name = spec.name
+        busy = self.live_by_job.get(name)
+        if busy is not None:
+            age = int((now - busy.started_at).total_seconds())
+            reason = f"run {busy.run_id} of {name} is still in progress (started {age} s ago"
+            reason += ", timed out and ignoring its stop_event)" if busy.state is ActiveState.OVERDUE else ")"
+            if triggered_by is TriggeredBy.SCHEDULED:
+                self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
+            return reason
+        child = (
+            ChildProcess(spec.func, f"jobconsole:{name}", self.process_output)
+            if spec.run_mode is RunMode.PROCESS
+            else None
+        )
+        self.last_id += 1
+        run = LiveRun(spec, self.last_id, triggered_by, scheduled_for, now, self._clock.monotonic(), self.origin, child)
+        self.live[run.run_id] = run
+        self.live_by_job[name] = run
+        self._deadlines.add(run.deadline_mono, run.run_id)
+        self.revision += 1
+        self.changed = True
+        self.dirty_jobs.add(name)
+        # The recorder builds the row when it writes it, after the run has started.
+        effects.records.append(run)
+        effects.tasks.append(run)
+        if self.has_listeners:
+            effects.events.append(RunStarted(run.record))
+        return run
+
+    def _record_skipped(self, spec: JobSpec, scheduled_for: datetime | None, reason: str, effects: Effects) -> None:
+        now = self._clock.now()
+        self.last_id += 1
+        host, pid = self.origin
+        record = RunRecord(
+            id=self.last_id,
+            job_name=spec.name,
+            triggered_by=TriggeredBy.SCHEDULED,
+            status=RunStatus.SKIPPED,
+            run_mode=spec.run_mode,
+            scheduled_for=scheduled_for,
+            started_at=now,
+            finished_at=now,
+            duration_ms=0,
+            error_message=reason,
+            host=host,
+            pid=pid,
+        )
+        self.recent[spec.name].append(RunStatus.SKIPPED)
+        self._touch(spec.name)
+        self._history_changed()
+        effects.records.append(record)
+        effects.events.append(RunFinished(record))
+
+    def _skip_missed(self, spec: JobSpec, following: datetime, missed_before: datetime, effects: Effects) -> datetime | None:
+        """Record the occurrences too late to run (one skipped row); the first one still to come."""
+        missed: list[datetime] = []
+        next_one: datetime | None = following
+        while next_one is not None and next_one < missed_before:
+            missed.append(next_one)
+            next_one = spec.cadence.next_after(next_one)
+        self._record_skipped(
+            spec,
+            missed[0],
+            f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
+            f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
+            effects,
+        )
+        return next_one
+
+    # -- timeouts and stops --------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        return self._deadlines.next_at()
+
+    def on_deadlines(self, now_mono: float, effects: Effects) -> None:
+        for run_id in self._deadlines.pop_due(now_mono):
+            run = self.live.get(run_id)
+            if run is None:
+                self._deadlines.note_popped_stale()
+                continue
+            self._time_out(run, effects)
+
+    def _time_out(self, run: LiveRun, effects: Effects) -> None:
+        """A run passed its deadline: set its stop_event; escalate a process run."""
+        run.timed_out = True
+        if run.stop_reason is None:
+            run.state = ActiveState.OVERDUE
+        run.stop_event.set()
+        self.changed = True
+        log.warning(
+            "run %d of %s timed out after %s; stop_event set",
+            run.run_id, run.spec.name, minutes_text(run.spec.timeout.total_seconds()),
+        )
+        if run.child is not None and run.stop_reason is None:
+            self._escalate(run, self.stop_policy.grace_seconds)
+        effects.events.append(RunTimedOut(run.record))
+
+    def stop(self, run_id: int) -> CommandResult:
+        """Set the run's stop_event; a process run is then escalated as on a timeout."""
+        run = self.live.get(run_id)
+        if run is None:
+            return CommandResult(False, f"run {run_id} is not in progress, so there is nothing to stop")
+        if run.stop_reason is not None:
+            return CommandResult(False, f"run {run_id} of {run.spec.name} is already being stopped")
+        grace = self.stop_policy.grace_seconds
+        self._request_stop(run, "operator", grace)
+        log.info("run %d of %s: stop requested by operator", run_id, run.spec.name)
+        message = f"stopping run {run_id} of {run.spec.name}: stop_event set"
+        if run.child is not None:
+            message += f"; SIGTERM in {grace:g} s if it is still running"
+        return CommandResult(True, message, run_id)
+
+    def _request_stop(self, run: LiveRun, reason: str, grace: float) -> None:
+        if run.stop_reason is not None:
+            return
+        run.stop_reason = reason
+        run.state = ActiveState.STOPPING
+        run.stop_event.set()
+        self.changed = True
+        if run.child is not None and not run.timed_out:
+            self._escalate(run, grace)
+
+    def _escalate(self, run: LiveRun, grace: float) -> None:
+        """After ``grace``: SIGTERM the run's process group; ``kill_after_seconds`` later: SIGKILL."""
+        term_at = self._clock.monotonic() + grace
+        kill_at = term_at + self.stop_policy.kill_after_seconds
+        run.add_timer(self._timers.call_at(term_at, lambda _effects: self._signal(run, EndedBy.TERMINATED)))
+        run.add_timer(self._timers.call_at(kill_at, lambda _effects: self._signal(run, EndedBy.KILLED)))
+
+    def _signal(self, run: LiveRun, step: EndedBy) -> None:
+        child = run.child
+        if run.finished or child is None:
+            return
+        if child.pid is None:
+            # Not started yet: try again in a moment rather than lose the step.
+            run.add_timer(self._timers.call_at(self._clock.monotonic() + 0.05, lambda _effects: self._signal(run, step)))
+            return
+        run.escalated = step
+        run.state = ActiveState.TERMINATING
+        self.changed = True
+        signum = signal.SIGTERM if step is EndedBy.TERMINATED else signal.SIGKILL
+        log.warning("run %d of %s: sending %s to its process group", run.run_id, run.spec.name, signum.name)
+        child.signal_group(signum)
+
+    def process_started(self, run: LiveRun) -> None:
+        """A process run's child is up: its pid is now shown."""
+        if not run.finished:
+            self.changed = True
+
+    # -- ends ------------------------------------------------------------------
+
+    def complete(
+        self, run: LiveRun, outcome: Outcome, ended_by: EndedBy, exit_code: int | None, now: datetime, effects: Effects
+    ) -> None:
+        """Record the end of a run (a second report of the same run is ignored)."""
+        if run.finished:
+            return
+        for handle in run.timers or ():
+            handle.cancel()
+        status, error = final_status(run, outcome, ended_by)
+        run.end(status, now, error, outcome, ended_by, exit_code)
+        del self.live[run.run_id]
+        name = run.spec.name
+        if self.live_by_job.get(name) is run:
+            del self.live_by_job[name]
+        if not run.timed_out:
+            self._deadlines.forget(lambda: [(r.deadline_mono, r.run_id) for r in self.live.values()])
+        self.recent[name].append(status)
+        if status.is_failure:
+            self.failures.append(now)
+        self.dirty_jobs.add(name)
+        self.revision += 1
+        self.changed = True
+        effects.records.append(run)
+        if run.done is not None:
+            effects.done.append(run.done)
+        if status.is_failure or self.has_listeners:
+            final = run.final_record()
+            if status.is_failure:
+                effects.notices.append(final)
+            effects.events.append(RunFinished(final))
+
+    def done_event(self, run_id: int) -> threading.Event | None:
+        """An event set when run ``run_id`` ends; None if it is not in progress."""
+        run = self.live.get(run_id)
+        if run is None:
+            return None
+        if run.done is None:
+            run.done = threading.Event()
+        return run.done
+
+    def note_history_rewritten(self) -> None:
+        """Rows were written outside a run's start or end (start-up recovery): readers read again."""
+        self._history_changed()
+
+    # -- shutdown ----------------------------------------------------------------
+
+    def begin_shutdown(self, grace: float) -> list[LiveRun]:
+        """Dispatch no more and ask every run in progress to stop; returns those runs."""
+        self.state = EngineState.STOPPING
+        self.changed = True
+        self.due.clear()
+        self.dirty_jobs.update(self.specs)
+        runs = list(self.live.values())
+        for run in runs:
+            self._request_stop(run, "shutdown", grace)
+        return runs
+
+    def give_up_on_live_runs(self, grace: float, now: datetime, effects: Effects) -> None:
+        """Record the runs still going after the shutdown grace ``stopped``; their late ends are ignored."""
+        leftover = Outcome(success=False, error_message=f"still running {grace:g} s after its stop_event was set")
+        for run in list(self.live.values()):
+            self.complete(run, leftover, EndedBy.SHUTDOWN, None, now, effects)
