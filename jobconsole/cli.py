@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _start_collecting()
             return run_headless(scheduler)
         make_app = import_console()
-        from jobconsole.console.collector import IdleCollector
+        from jobconsole.console.gc_pacer import IdleCollector
 
         # Claim the database before the console opens, so a second scheduler is refused with one line.
         scheduler.claim()

@@ -9,6 +9,7 @@ a scheduler running in another process.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -24,8 +25,8 @@ class EngineState(str, enum.Enum):
     STOPPED = "stopped"
 
 
-class ActiveState(str, enum.Enum):
-    """What a run in progress is doing right now."""
+class LiveState(str, enum.Enum):
+    """What a live run (one in progress) is doing right now."""
 
     RUNNING = "running"
     STOPPING = "stopping"
@@ -51,7 +52,9 @@ class JobView:
 
 
 @dataclass(frozen=True)
-class ActiveRun:
+class LiveRunView:
+    """A live run (one in progress) as the snapshot shows it."""
+
     run_id: int
     job_name: str
     run_mode: RunMode
@@ -59,7 +62,7 @@ class ActiveRun:
     started_at: datetime
     deadline: datetime
     pid: int | None
-    state: ActiveState
+    state: LiveState
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,9 @@ class EngineSnapshot:
     database: str
     """The database URL with any password hidden."""
     demo: bool
-    jobs: tuple[JobView, ...]
+    jobs: Sequence[JobView]
     """Sorted by next run, jobs without a next run last."""
-    running: tuple[ActiveRun, ...]
+    running: tuple[LiveRunView, ...]
     """Oldest first."""
     failures_24h: int
     revision: int
@@ -95,7 +98,9 @@ class CommandResult:
 class SchedulerInterface(Protocol):
     """What the console may read from and ask of a scheduler."""
 
-    def snapshot(self) -> EngineSnapshot: ...
+    def snapshot(self) -> EngineSnapshot:
+        """The latest published picture of the scheduler: cheap, no lock, no side effect."""
+        ...
 
     def history(self, query: HistoryQuery) -> HistoryPage:
         """A page of run history. May raise :class:`StoreUnavailableError`."""

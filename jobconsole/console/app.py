@@ -20,7 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from jobconsole.console.collector import IdleCollector
+from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
 from jobconsole.console.main_screen import MainScreen

@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Span, Text
 
 from jobconsole.console.sanitize import strip_control
-from jobconsole.interface import ActiveState
+from jobconsole.interface import LiveState
 from jobconsole.runs import RunStatus
 
 
@@ -35,11 +35,11 @@ STATUS_LOOKS: dict[RunStatus, StatusLook] = {
     RunStatus.RUNNING: StatusLook("▶", "running", "running"),
 }
 
-ACTIVE_STATE_WORDS: dict[ActiveState, tuple[str, str]] = {
-    ActiveState.RUNNING: ("running", "running"),
-    ActiveState.STOPPING: ("stopping…", "warning"),
-    ActiveState.TERMINATING: ("stopping… (terminating)", "warning"),
-    ActiveState.OVERDUE: ("timed out, still running", "error"),
+ACTIVE_STATE_WORDS: dict[LiveState, tuple[str, str]] = {
+    LiveState.RUNNING: ("running", "running"),
+    LiveState.STOPPING: ("stopping…", "warning"),
+    LiveState.TERMINATING: ("stopping… (terminating)", "warning"),
+    LiveState.OVERDUE: ("timed out, still running", "error"),
 }
 
 

@@ -20,7 +20,7 @@ from jobconsole.console.formatting import (
 )
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sync_table import ColumnSpec
-from jobconsole.interface import ActiveRun
+from jobconsole.interface import LiveRunView
 from jobconsole.runs import RunStatus
 
 NOTHING_RUNNING = "Nothing running. Select a job in Upcoming and press t to run it now."
@@ -51,7 +51,7 @@ class RunningPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._runs: tuple[ActiveRun, ...] = ()
+        self._runs: tuple[LiveRunView, ...] = ()
         self._now: datetime | None = None
         self._palette = Palette({})
 
@@ -63,7 +63,7 @@ class RunningPane(Vertical):
     def table(self) -> RunningTable:
         return self.query_one(RunningTable)
 
-    def show(self, runs: tuple[ActiveRun, ...], now: datetime, palette: Palette) -> None:
+    def show(self, runs: tuple[LiveRunView, ...], now: datetime, palette: Palette) -> None:
         self._runs, self._now, self._palette = runs, now, palette
         self.set_class(not runs, "-empty")
         table = self.table
@@ -74,7 +74,7 @@ class RunningPane(Vertical):
         if self._now is not None:
             self.show(self._runs, self._now, self._palette)
 
-    def _cells(self, run: ActiveRun, now: datetime, wide: bool) -> dict[str, Text]:
+    def _cells(self, run: LiveRunView, now: datetime, wide: bool) -> dict[str, Text]:
         palette = self._palette
         elapsed = (now - run.started_at).total_seconds()
         timeout = (run.deadline - run.started_at).total_seconds()

@@ -14,7 +14,6 @@ import logging
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,14 +27,13 @@ from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.recorder import Pending
 from jobconsole.engine.stopping import StopPolicy, final_status, minutes_text
 from jobconsole.engine.timers import Deadlines, Timers
-from jobconsole.interface import ActiveState, CommandResult, EngineState
+from jobconsole.interface import LiveState, CommandResult, EngineState
 from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy
 
 log = logging.getLogger("jobconsole.engine")
 
 TRAIL = 10
 """How many past outcomes each job keeps for the console."""
-_START_CHUNK = 256
 MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
 
@@ -60,14 +58,11 @@ class Dispatcher:
         origin: Origin,
         timers: Timers,
         stop_policy: StopPolicy,
-        start_early: Callable[[list[LiveRun]], None],
     ) -> None:
         self._clock = clock
         self.origin = origin
         self._timers = timers
         self.stop_policy = stop_policy
-        self._start_early = start_early
-        """Hands the first runs of a large batch to the workers while the rest are dispatched."""
         self.specs: dict[str, JobSpec] = {}
         self.due = DueQueue()
         self.live: dict[int, LiveRun] = {}
@@ -141,29 +136,27 @@ class Dispatcher:
 
     # -- dispatch ----------------------------------------------------------------
 
-    def on_due(self, now: datetime, effects: Effects) -> None:
+    def on_due(self, now: datetime, now_mono: float, effects: Effects) -> None:
         """Dispatch every job that is due, in one batch.
 
         This is the critical path of a thousand jobs due at one instant: the time is
         read once, a run is a few attributes (its row is built later, by the recorder),
-        and runs go to the workers in chunks while the rest are made.
+        and the runs go to the workers together once all are made: a worker started
+        early would only take the interpreter from the runs still to be made.
         """
         if self.state is not EngineState.RUNNING:
             return
         missed_before = now - MISFIRE_LIMIT
         specs = self.specs
         due = self.due
-        tasks = effects.tasks
+        start_run = self._start_run
         for name, when in due.pop_due(now):
             spec = specs[name]
             following = spec.cadence.next_after(when)
             if following is not None and following < missed_before:
                 following = self._skip_missed(spec, following, missed_before, effects)
             due.arm(name, following)
-            self._start_run(spec, TriggeredBy.SCHEDULED, when, now, effects)
-            if len(tasks) >= _START_CHUNK:
-                self._start_early(tasks)
-                tasks.clear()
+            start_run(spec, TriggeredBy.SCHEDULED, when, now, now_mono, effects)
 
     def trigger(self, name: str, effects: Effects) -> CommandResult:
         """Start a run of ``name`` now, unless one is already in progress (the result says why)."""
@@ -172,7 +165,7 @@ class Dispatcher:
             return CommandResult(False, f"no job named {name!r}")
         if self.state is not EngineState.RUNNING:
             return CommandResult(False, f"the scheduler is {self.state.value}; it starts no runs")
-        started = self._start_run(spec, TriggeredBy.MANUAL, None, self._clock.now(), effects)
+        started = self._start_run(spec, TriggeredBy.MANUAL, None, self._clock.now(), self._clock.monotonic(), effects)
         if isinstance(started, str):
             return CommandResult(False, f"{spec.name} is already running: {started}")
         return CommandResult(True, f"started {spec.name} (run {started.run_id})", started.run_id)
@@ -183,6 +176,7 @@ class Dispatcher:
         triggered_by: TriggeredBy,
         scheduled_for: datetime | None,
         now: datetime,
+        now_mono: float,
         effects: Effects,
     ) -> LiveRun | str:
         """Start a run; if one of the job is still in progress, the reason (recorded for a scheduled one)."""
@@ -191,7 +185,7 @@ class Dispatcher:
         if busy is not None:
             age = int((now - busy.started_at).total_seconds())
             reason = f"run {busy.run_id} of {name} is still in progress (started {age} s ago"
-            reason += ", timed out and ignoring its stop_event)" if busy.state is ActiveState.OVERDUE else ")"
+            reason += ", timed out and ignoring its stop_event)" if busy.state is LiveState.OVERDUE else ")"
             if triggered_by is TriggeredBy.SCHEDULED:
                 self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
             return reason
@@ -201,7 +195,7 @@ class Dispatcher:
             else None
         )
         self.last_id += 1
-        run = LiveRun(spec, self.last_id, triggered_by, scheduled_for, now, self._clock.monotonic(), self.origin, child)
+        run = LiveRun(spec, self.last_id, triggered_by, scheduled_for, now, now_mono, self.origin, child)
         self.live[run.run_id] = run
         self.live_by_job[name] = run
         self._deadlines.add(run.deadline_mono, run.run_id)
@@ -272,7 +266,7 @@ class Dispatcher:
         """A run passed its deadline: set its stop_event; escalate a process run."""
         run.timed_out = True
         if run.stop_reason is None:
-            run.state = ActiveState.OVERDUE
+            run.state = LiveState.OVERDUE
         run.stop_event.set()
         self.changed = True
         log.warning(
@@ -302,7 +296,7 @@ class Dispatcher:
         if run.stop_reason is not None:
             return
         run.stop_reason = reason
-        run.state = ActiveState.STOPPING
+        run.state = LiveState.STOPPING
         run.stop_event.set()
         self.changed = True
         if run.child is not None and not run.timed_out:
@@ -324,7 +318,7 @@ class Dispatcher:
             run.add_timer(self._timers.call_at(self._clock.monotonic() + 0.05, lambda _effects: self._signal(run, step)))
             return
         run.escalated = step
-        run.state = ActiveState.TERMINATING
+        run.state = LiveState.TERMINATING
         self.changed = True
         signum = signal.SIGTERM if step is EndedBy.TERMINATED else signal.SIGKILL
         log.warning("run %d of %s: sending %s to its process group", run.run_id, run.spec.name, signum.name)

@@ -25,7 +25,7 @@ from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle
-from jobconsole.interface import ActiveRun, ActiveState
+from jobconsole.interface import LiveRunView, LiveState
 from jobconsole.runs import EndedBy, RunRecord, RunStatus, RunUpdate, TriggeredBy
 
 Origin = tuple[str, int]
@@ -47,7 +47,7 @@ class LiveRun:
     every object a run allocates is one more for the garbage collector to walk while runs start."""
 
     __slots__ = (
-        "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline", "deadline_mono", "origin",
+        "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline_mono", "origin",
         "stop_event",
         "child", "state", "timed_out", "stop_reason", "escalated", "finished", "timers", "done",
         "_record", "_row_taken", "_end_taken", "_end",
@@ -69,13 +69,11 @@ class LiveRun:
         self.triggered_by = triggered_by
         self.scheduled_for = scheduled_for
         self.started_at = started_at
-        self.deadline: datetime = started_at + spec.timeout
-        """For people (the Running pane, the row); the timeout itself fires at ``deadline_mono``."""
         self.deadline_mono = started_mono + spec.timeout.total_seconds()
         self.origin = origin
         self.child = child
         self.stop_event: Any = StopEvent() if child is None else child.stop_event
-        self.state: ActiveState = ActiveState.RUNNING
+        self.state: LiveState = LiveState.RUNNING
         self.timed_out = False
         self.stop_reason: str | None = None
         """"operator" or "shutdown" once someone asked the run to stop."""
@@ -90,6 +88,11 @@ class LiveRun:
         self._row_taken = False
         self._end_taken = False
         self._end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
+
+    @property
+    def deadline(self) -> datetime:
+        """For people (the Running pane, the row); the timeout itself fires at ``deadline_mono``."""
+        return self.started_at + self.spec.timeout
 
     def add_timer(self, handle: TimerHandle) -> None:
         """Keep a pending escalation step, to cancel it if the run ends first."""
@@ -196,8 +199,8 @@ class LiveRun:
     def pid(self) -> int | None:
         return self.child.pid if self.child is not None else None
 
-    def view(self) -> ActiveRun:
-        return ActiveRun(
+    def view(self) -> LiveRunView:
+        return LiveRunView(
             run_id=self.run_id,
             job_name=self.spec.name,
             run_mode=self.spec.run_mode,

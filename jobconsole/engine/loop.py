@@ -16,6 +16,7 @@ noticed within :data:`MAX_SLEEP_SECONDS` and handled once.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -42,10 +43,15 @@ MAX_SLEEP_SECONDS = 30.0
 """The longest the loop sleeps without looking at the wall clock."""
 WALL_STEP_SECONDS = 1.0
 """A jump of the wall clock against the monotonic clock larger than this is a step."""
-_GIVE_WAY_SECONDS = 0.05
-_GIVE_WAY_STEP = 0.0005
+_GIVE_WAY_SECONDS = 0.5
+"""The longest runs' ends wait for runs still to start."""
+_GIVE_WAY_STEP = 0.001
+_GC_PAUSE_SECONDS = 0.5
+"""The longest the collector stays paused for runs to start."""
+_STUCK_SECONDS = 0.02
+"""Workers that take no run for this long are stuck in long runs: the ends are recorded meanwhile."""
 _PUBLISH_AT_LEAST_EVERY = 0.1
-"""While runs wait for workers, publishing waits too, but never longer than this (real seconds)."""
+"""While runs wait for workers, publishing waits too, but no longer than this (real seconds)."""
 
 
 class Reply(Generic[T]):
@@ -106,7 +112,9 @@ class EngineLoop:
         self._offset: float | None = None
         self._idle_waiters: list[tuple[Reply[None], bool]] = []
         self._drained_waiters: list[Reply[None]] = []
-        self._last_publish = 0.0
+        self._unpublished_since: float | None = None
+        self._gc_paused = 0.0
+        """When the loop paused the garbage collector for a batch of runs to start (0: it did not)."""
         self._unpublished = False
         # Recorder progress, reported from its thread as messages.
         self._submitted = 0
@@ -114,10 +122,18 @@ class EngineLoop:
         self._store_ok = True
         self.next_due: datetime | None = None
         """The earliest due time as of the loop's last turn; read by the recorder's thread to keep clear of it."""
-        self.published: EngineSnapshot = builder.build(dispatcher, clock.now(), True, 0)
-        """The latest snapshot; replaced whole, read by any thread."""
+        self._published: EngineSnapshot = builder.build(dispatcher, clock.now(), True, 0)
 
     # -- from other threads ---------------------------------------------------------------------
+
+    @property
+    def published(self) -> EngineSnapshot:
+        """The latest snapshot; replaced whole by the loop, read by any thread without a lock."""
+        if (self._unpublished or self._dispatcher.changed) and not self.running:
+            with self._inline:
+                if not self.running:
+                    self._publish(self._clock.now())
+        return self._published
 
     @property
     def running(self) -> bool:
@@ -136,7 +152,8 @@ class EngineLoop:
         """Run ``message`` on the loop and return what it returned (or raise what it raised).
 
         Before the loop has started, and after it has ended, the state has no owning thread
-        and the message runs on the caller's.
+        and the message runs on the caller's; the snapshot is then made when it is next read
+        (registering 10,000 jobs must not sort them 10,000 times).
         """
         if not self.running:
             with self._inline:
@@ -144,7 +161,7 @@ class EngineLoop:
                     effects = Effects()
                     result = message(effects)
                     self._apply_early(effects)
-                    self._publish(self._clock.now())
+                    self._unpublished = True
                     self._apply_late(effects)
                     return result
         reply: Reply[T] = Reply()
@@ -233,7 +250,7 @@ class EngineLoop:
         due = self._dispatcher.due.earliest()
         if due is not None:
             candidates.append((due - clock.now()).total_seconds())
-        if self._unpublished:
+        if self._unpublished or self._gc_paused:
             candidates.append(0.02)
         return min(candidates)
 
@@ -261,17 +278,26 @@ class EngineLoop:
         for callback in self._timers.pop_due(now_mono):
             callback(effects)
         dispatcher.on_deadlines(now_mono, effects)
-        dispatcher.on_due(now, effects)
+        if dispatcher.due.earliest_is_due(now):
+            self._dispatch_due(now, now_mono, effects)
+        else:
+            self._apply_early(effects)
         self.next_due = dispatcher.due.earliest()
-        self._apply_early(effects)
         if dispatcher.changed or self._unpublished:
             quiet = not (effects.events or effects.done or effects.notices or answers or self._idle_waiters)
-            if quiet and self._backlog() and time.monotonic() - self._last_publish < _PUBLISH_AT_LEAST_EVERY:
-                # Runs are waiting for workers: publishing can wait (the next turn comes within 20 ms).
-                self._unpublished = True
+            if quiet and self._backlog():
+                # Runs are waiting for workers: publishing can wait (the next turn comes within 20 ms),
+                # but not for ever.
+                if self._unpublished_since is None:
+                    self._unpublished_since = time.monotonic()
+                if time.monotonic() - self._unpublished_since < _PUBLISH_AT_LEAST_EVERY:
+                    self._unpublished = True
+                else:
+                    self._publish(now)
             else:
                 self._publish(now)
         self._apply_late(effects)
+        self._resume_gc()
         for reply, value, error in answers:
             if error is None:
                 reply.resolve(value)
@@ -279,16 +305,38 @@ class EngineLoop:
                 reply.fail(error)
         self._serve_waiters(now, now_mono)
 
+    def _dispatch_due(self, now: datetime, now_mono: float, effects: Effects) -> None:
+        """Start every due run and hand the runs to the workers, with the garbage collector paused
+        (if the application has it on) until the workers have taken every run: a thousand runs due
+        at once allocate enough to set off several collections, and each, a full one above all,
+        is a pause for every run still to start. The collector is on again within
+        :data:`_GC_PAUSE_SECONDS` whatever happens, and catches up then."""
+        if not self._gc_paused and gc.isenabled():
+            gc.disable()
+            self._gc_paused = time.monotonic()
+        self._dispatcher.on_due(now, now_mono, effects)
+        self._apply_early(effects)
+
+    def _resume_gc(self) -> None:
+        """Turn the collector back on once the runs have started (or the pause has lasted long enough)."""
+        if self._gc_paused and (not self._backlog() or time.monotonic() - self._gc_paused > _GC_PAUSE_SECONDS):
+            self._gc_paused = 0.0
+            gc.enable()
+
     def _complete_runs(self, effects: Effects) -> None:
-        # Runs waiting for a worker start first: while the workers get through them, recording
-        # the ends waits (at most _GIVE_WAY_SECONDS; not at all if the workers are stuck).
-        give_way_until = time.monotonic() + _GIVE_WAY_SECONDS
+        # Runs waiting for a worker start first: while the workers get through them, recording the
+        # ends waits, as long as they make progress (a worker's turn can be held up by a collection).
+        began = progress = time.monotonic()
         waiting = self._backlog()
-        while waiting and time.monotonic() < give_way_until:
+        while waiting:
             time.sleep(_GIVE_WAY_STEP)
+            now = time.monotonic()
             waiting, before = self._backlog(), waiting
-            if waiting >= before:
+            if waiting < before:
+                progress = now
+            if now - progress > _STUCK_SECONDS or now - began > _GIVE_WAY_SECONDS:
                 break
+        self._resume_gc()
         self._wake_pending = False
         now = self._clock.now()
         completions = self._completions
@@ -302,9 +350,9 @@ class EngineLoop:
 
     def _publish(self, now: datetime) -> None:
         pending = max(self._submitted - self._written, 0)
-        self.published = self._builder.build(self._dispatcher, now, self._store_ok, pending)
+        self._published = self._builder.build(self._dispatcher, now, self._store_ok, pending)
         self._unpublished = False
-        self._last_publish = time.monotonic()
+        self._unpublished_since = None
 
     def _watch_wall_clock(self, now: datetime, now_mono: float) -> None:
         offset = now.timestamp() - now_mono

@@ -179,6 +179,7 @@ class ChildProcess:
             target=_child_main, args=(func, self.stop_event, self._writer, _lifeline_reader(), output), name=name, daemon=False
         )
         self.pid: int | None = None
+        """Set by the worker that starts the child; read by the engine loop to signal the group."""
 
     def start(self) -> int:
         self._process.start()

@@ -173,8 +173,9 @@ class RunRecorder:
             with self._condition:
                 self._batch = []
                 self._in_flight = 0
+                # Told before flush() returns, so whoever flushed finds the progress on its way to the engine.
+                self._on_written(count, True)
                 self._condition.notify_all()
-            self._on_written(count, True)
 
     def _write(self, batch: list[Op]) -> bool:
         """Write one batch, retrying through an outage; False if closing gave up on it."""

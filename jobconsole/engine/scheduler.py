@@ -109,8 +109,7 @@ class JobScheduler:
         """Owns the registered builders, so the library's global scheduler never runs our jobs."""
         self._timers = Timers()
         self._pool: WorkerPool[LiveRun] = WorkerPool(self._execute)
-        self._dispatcher = Dispatcher(self._clock, (self._host, self._pid), self._timers, self._stop_policy,
-                                      self._pool.submit_many)
+        self._dispatcher = Dispatcher(self._clock, (self._host, self._pid), self._timers, self._stop_policy)
         self._dispatcher.process_output = process_output
         self._builder = SnapshotBuilder("(not opened)", demo)
         self._loop = EngineLoop(
@@ -391,7 +390,9 @@ class JobScheduler:
         Raises TimeoutError after ``timeout`` real seconds.
         """
         self._loop.settle(timeout, include_runs)
-        self.flush(timeout)
+        if self.flush(timeout):
+            # The recorder's progress reaches the snapshot too.
+            self._loop.settle(timeout, include_runs=False)
 
     # -- commands ----------------------------------------------------------
 

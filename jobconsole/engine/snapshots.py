@@ -1,34 +1,127 @@
 """Building the immutable :class:`EngineSnapshot` the engine loop publishes after each change.
 
 Readers (the console, the CLI, tests) take the latest published snapshot
-without any lock. The builder runs on the loop's thread and redoes only what
-changed: a job's view is made again only when the job was touched, and a run's
-view only when its state or pid changed, so the console, which compares views
-by identity, redraws nothing for what stayed the same.
+without any lock. Publishing must cost the loop little even with 10,000 jobs,
+so the loop captures only what changed (one small tuple per job touched since
+the last snapshot, and a copy of the dict holding them), and the job views are
+made from that by the first reader that looks at a snapshot's jobs (a headless
+scheduler with nobody watching makes none). A view is made again only for a
+job whose inputs changed, and a run's view only when its state or pid changed,
+so the console, which compares views by identity, redraws nothing that stayed.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any, overload
 
 from jobconsole.engine.dispatch import Dispatcher
+from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.live_run import LiveRun
-from jobconsole.interface import ActiveRun, EngineSnapshot, JobView
+from jobconsole.interface import EngineSnapshot, JobView, LiveRunView
+from jobconsole.runs import RunStatus
+
+
+JobInputs = tuple[JobSpec, "datetime | None", "tuple[RunStatus, ...]", "int | None"]
+"""What a job's view is made from, as of one snapshot: spec, next run, recent outcomes, run in progress.
+A plain tuple: the loop makes one for every job touched, ten thousand a second on a busy scheduler."""
+
+
+class _ViewCache:
+    """The views made last, shared by a scheduler's snapshots; readers on any thread take its lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.views: dict[str, tuple[JobInputs, JobView]] = {}
+        self.schedules: dict[int, str] = {}
+        """Each job's schedule in words, by id of its spec (made once: a cadence never changes)."""
+
+    def view(self, inputs: JobInputs) -> JobView:
+        spec, next_run, recent, running_run_id = inputs
+        seen = self.views.get(spec.name)
+        if seen is not None and (seen[0] is inputs or seen[0] == inputs):
+            return seen[1]
+        words = self.schedules.get(id(spec))
+        if words is None:
+            words = self.schedules[id(spec)] = spec.cadence.describe()
+        view = JobView(
+            name=spec.name,
+            schedule=words,
+            next_run=next_run,
+            last_status=recent[-1] if recent else None,
+            run_mode=spec.run_mode,
+            timeout_seconds=spec.timeout.total_seconds(),
+            recent=recent,
+            running_run_id=running_run_id,
+        )
+        self.views[spec.name] = (inputs, view)
+        return view
+
+
+class JobViews(Sequence[JobView]):
+    """A snapshot's jobs, sorted by next run (jobs without one last), made on first use."""
+
+    __slots__ = ("_inputs", "_taken_at", "_cache", "_views")
+
+    def __init__(self, inputs: dict[str, JobInputs], taken_at: datetime, cache: _ViewCache) -> None:
+        self._inputs = inputs
+        self._taken_at = taken_at
+        self._cache = cache
+        self._views: tuple[JobView, ...] | None = None
+
+    def _made(self) -> tuple[JobView, ...]:
+        views = self._views
+        if views is None:
+            cache = self._cache
+            now = self._taken_at
+            with cache.lock:
+                made = [cache.view(inputs) for inputs in self._inputs.values()]
+            views = self._views = tuple(sorted(made, key=lambda j: (j.next_run is None, j.next_run or now, j.name)))
+        return views
+
+    @overload
+    def __getitem__(self, index: int) -> JobView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[JobView]: ...
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._made()[index]
+
+    def __len__(self) -> int:
+        return len(self._inputs)
+
+    def __iter__(self) -> Iterator[JobView]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, JobViews):
+            return self._made() == other._made()
+        return isinstance(other, Sequence) and self._made() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._made())
+
+    def __repr__(self) -> str:
+        return repr(self._made())
 
 
 class SnapshotBuilder:
-    """Engine loop only; keeps the views it handed out last time."""
+    """Engine loop only; keeps each job's inputs and each live run's view between snapshots."""
 
     def __init__(self, database: str, demo: bool) -> None:
         self.database = database
         self.demo = demo
-        self._views: dict[str, JobView] = {}
-        self._jobs: tuple[JobView, ...] = ()
-        self._runs: dict[int, tuple[object, int | None, ActiveRun]] = {}
+        self._inputs: dict[str, JobInputs] = {}
+        self._cache = _ViewCache()
+        self._jobs: JobViews | None = None
+        self._runs: dict[int, tuple[object, int | None, LiveRunView]] = {}
 
     def build(self, dispatcher: Dispatcher, now: datetime, store_ok: bool, pending_records: int) -> EngineSnapshot:
-        if dispatcher.dirty_jobs:
-            self._jobs = self._job_views(dispatcher, now)
+        if dispatcher.dirty_jobs or self._jobs is None:
+            self._jobs = JobViews(self._job_inputs(dispatcher), now, self._cache)
         cutoff = now - timedelta(hours=24)
         failures = dispatcher.failures
         while failures and failures[0] < cutoff:
@@ -47,39 +140,24 @@ class SnapshotBuilder:
             pending_records=pending_records,
         )
 
-    def _job_views(self, dispatcher: Dispatcher, now: datetime) -> tuple[JobView, ...]:
-        views = self._views
+    def _job_inputs(self, dispatcher: Dispatcher) -> dict[str, JobInputs]:
+        inputs = self._inputs
+        specs = dispatcher.specs
+        recent = dispatcher.recent
+        live_by_job = dispatcher.live_by_job
+        next_due = dispatcher.due.next_due
         for name in dispatcher.dirty_jobs:
-            spec = dispatcher.specs.get(name)
+            spec = specs.get(name)
             if spec is None:
                 continue
-            recent = tuple(dispatcher.recent[name])
-            active = dispatcher.live_by_job.get(name)
-            next_run = dispatcher.due.next_due(name)
-            running_run_id = active.run_id if active else None
-            view = views.get(name)
-            if (
-                view is None
-                or view.next_run != next_run
-                or view.recent != recent
-                or view.running_run_id != running_run_id
-            ):
-                views[name] = JobView(
-                    name=name,
-                    schedule=spec.cadence.describe(),
-                    next_run=next_run,
-                    last_status=recent[-1] if recent else None,
-                    run_mode=spec.run_mode,
-                    timeout_seconds=spec.timeout.total_seconds(),
-                    recent=recent,
-                    running_run_id=running_run_id,
-                )
+            active = live_by_job.get(name)
+            inputs[name] = (spec, next_due(name), tuple(recent[name]), active.run_id if active else None)
         dispatcher.dirty_jobs.clear()
-        return tuple(sorted(views.values(), key=lambda j: (j.next_run is None, j.next_run or now, j.name)))
+        return dict(inputs)
 
-    def _run_views(self, live: dict[int, LiveRun]) -> tuple[ActiveRun, ...]:
+    def _run_views(self, live: dict[int, LiveRun]) -> tuple[LiveRunView, ...]:
         cached = self._runs
-        fresh: dict[int, tuple[object, int | None, ActiveRun]] = {}
+        fresh: dict[int, tuple[object, int | None, LiveRunView]] = {}
         # Runs are added in the order of their ids and never moved, so ``live`` is already oldest first.
         for run_id, run in live.items():
             pid = run.pid

@@ -57,19 +57,30 @@ class Timers:
 
 
 class Deadlines:
-    """Runs' timeouts, by monotonic deadline: one heap entry a run, stale entries pruned in bulk.
+    """Runs' timeouts, by monotonic deadline.
 
-    A run that ends before its deadline leaves its entry behind (removing it from
-    the middle of a heap costs more than skipping it later); once stale entries
-    dominate, the heap is rebuilt from the runs still in progress.
+    Runs started in one batch with one timeout share a deadline, and share one heap
+    entry. A run that ends before its deadline leaves its id behind (removing it from
+    the middle of a heap costs more than skipping it later); once such ids dominate,
+    the heap is rebuilt from the runs still in progress.
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int]] = []
+        self._heap: list[tuple[float, int, list[int]]] = []
+        self._seq = itertools.count()
+        self._last: tuple[float, int, list[int]] | None = None
+        self._ids = 0
         self._stale = 0
 
     def add(self, when: float, run_id: int) -> None:
-        heapq.heappush(self._heap, (when, run_id))
+        self._ids += 1
+        last = self._last
+        if last is not None and last[0] == when:
+            last[2].append(run_id)
+            return
+        entry = (when, next(self._seq), [run_id])
+        heapq.heappush(self._heap, entry)
+        self._last = entry
 
     def next_at(self) -> float | None:
         return self._heap[0][0] if self._heap else None
@@ -78,17 +89,23 @@ class Deadlines:
         heap = self._heap
         due: list[int] = []
         while heap and heap[0][0] <= now:
-            due.append(heapq.heappop(heap)[1])
+            entry = heapq.heappop(heap)
+            if entry is self._last:
+                self._last = None
+            due.extend(entry[2])
+        self._ids -= len(due)
         return due
 
     def forget(self, live: Callable[[], list[tuple[float, int]]]) -> None:
         """A run ended before its deadline; ``live`` lists the (deadline, run id) of runs still in progress."""
         self._stale += 1
-        if self._stale > 1000 and self._stale > len(self._heap) // 2:
-            self._heap = live()
-            heapq.heapify(self._heap)
-            self._stale = 0
+        if self._stale > 1000 and self._stale > self._ids // 2:
+            self._heap = []
+            self._last = None
+            self._ids = self._stale = 0
+            for when, run_id in sorted(live()):
+                self.add(when, run_id)
 
     def note_popped_stale(self) -> None:
-        """An entry popped by :meth:`pop_due` belonged to a run already ended."""
+        """An id popped by :meth:`pop_due` belonged to a run already ended."""
         self._stale = max(self._stale - 1, 0)

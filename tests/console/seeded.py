@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from jobconsole.interface import (
-    ActiveRun,
-    ActiveState,
+    LiveRunView,
+    LiveState,
     CommandResult,
     EngineSnapshot,
     EngineState,
@@ -158,7 +158,7 @@ class SeededScheduler:
         self.now = now
         self.demo = demo
         self.jobs: list[SeedJob] = list(SEED_JOBS) if jobs else []
-        self.active: dict[int, ActiveRun] = {}
+        self.active: dict[int, LiveRunView] = {}
         self.records: dict[int, RunRecord] = {}
         self.revision = 1
         self.state = EngineState.STARTING
@@ -181,20 +181,20 @@ class SeededScheduler:
         """History and runs in progress, with ids in order of start as the store assigns them."""
         rng = random.Random(SEED)
         placements = [
-            (self.job(name), fraction, ActiveState.RUNNING)
+            (self.job(name), fraction, LiveState.RUNNING)
             for name, fraction in zip(_RUNNING_JOBS, fractions, strict=False)
         ]
         if extra_states:
             placements += [
-                (self.job("send_smart_alerts"), 0.5, ActiveState.STOPPING),
-                (self.job("flaky_report"), 1.04, ActiveState.OVERDUE),
+                (self.job("send_smart_alerts"), 0.5, LiveState.STOPPING),
+                (self.job("flaky_report"), 1.04, LiveState.OVERDUE),
             ]
         running_since = {
             job.name: self.now - timedelta(seconds=job.timeout_seconds * fraction) for job, fraction, _ in placements
         }
         statuses = [RunStatus.SUCCEEDED] * 30 + [RunStatus.FAILED] * 4 + [RunStatus.TIMED_OUT] * 2
         statuses += [RunStatus.STOPPED, RunStatus.SKIPPED, RunStatus.ABANDONED]
-        events: list[tuple[datetime, SeedJob, RunStatus | float, ActiveState | None]] = []
+        events: list[tuple[datetime, SeedJob, RunStatus | float, LiveState | None]] = []
         started = self.now - timedelta(seconds=50)
         for _ in range(size):
             job = rng.choice(self.jobs)
@@ -279,12 +279,12 @@ class SeededScheduler:
             pid=4000 + run_id if job.run_mode is RunMode.PROCESS else 1234,
         )
 
-    def _start_run(self, job: SeedJob, started: datetime, triggered_by: TriggeredBy, state: ActiveState) -> ActiveRun:
+    def _start_run(self, job: SeedJob, started: datetime, triggered_by: TriggeredBy, state: LiveState) -> LiveRunView:
         run_id = max(self.records, default=0) + 1
         # Seeding passes runs in order of start, so the next id is the one after the newest record.
         deadline = started + timedelta(seconds=job.timeout_seconds)
         pid = 5000 + run_id if job.run_mode is RunMode.PROCESS else None
-        run = ActiveRun(run_id, job.name, job.run_mode, triggered_by, started, deadline, pid, state)
+        run = LiveRunView(run_id, job.name, job.run_mode, triggered_by, started, deadline, pid, state)
         self.active[run_id] = run
         self.records[run_id] = RunRecord(
             id=run_id,
@@ -418,7 +418,7 @@ class SeededScheduler:
                 return CommandResult(
                     False, f"{job_name} is already running (run #{running.run_id}); a job never runs twice at once"
                 )
-            run = self._start_run(job, self.now, TriggeredBy.MANUAL, ActiveState.RUNNING)
+            run = self._start_run(job, self.now, TriggeredBy.MANUAL, LiveState.RUNNING)
             self.revision += 1
             return CommandResult(True, f"started {job_name} as run #{run.run_id}", run.run_id)
 
@@ -431,7 +431,7 @@ class SeededScheduler:
                 if record is None:
                     return CommandResult(False, f"no run #{run_id}")
                 return CommandResult(False, f"run #{run_id} already ended ({record.status.value})")
-            self.active[run_id] = replace(run, state=ActiveState.STOPPING)
+            self.active[run_id] = replace(run, state=LiveState.STOPPING)
             return CommandResult(True, f"stopping run #{run_id} ({run.job_name})", run_id)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
 from jobconsole.console.upcoming import UpcomingTable
+from jobconsole.engine.events import RunStarted
 from jobconsole.engine.scheduler import JobScheduler
 from jobconsole.interface import EngineState
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection
@@ -120,3 +122,53 @@ async def test_at_start_the_newest_runs_are_read_once(
         assert [query.direction for query in asked] == [PageDirection.NEWEST]
         await pilot.press("q")
         await settle(pilot)
+
+
+async def test_the_console_keeps_redrawing_while_the_engine_loop_is_held_up(console: AppFactory, tmp_path: Path) -> None:
+    """A run listener runs on the engine loop's thread; one that blocks holds the loop up. The console
+    reads the published snapshot without waiting for the loop, so its periodic refresh goes on."""
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_loop(event: object) -> None:
+        if isinstance(event, RunStarted):
+            holding.set()
+            release.wait(30)
+
+    scheduler = JobScheduler(database_url=f"sqlite:///{tmp_path / 'runs.db'}", notifiers=[], grace_seconds=5)
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"))
+    scheduler.add_listener(hold_the_loop)
+    app = console(scheduler, clock=None, refresh_seconds=0.2)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.query_one(UpcomingTable).focus()
+            await pilot.press("t")
+            assert await asyncio.to_thread(holding.wait, 10)
+            refreshes = 0
+            two_refreshes = asyncio.Event()  # at its usual rate (here every 0.2 s), with the loop held up
+            refresh_now = app.refresh_now
+
+            def counting_refresh() -> None:
+                nonlocal refreshes
+                refresh_now()
+                refreshes += 1
+                if refreshes >= 2:
+                    two_refreshes.set()
+
+            app.refresh_now = counting_refresh  # type: ignore[method-assign]
+            await asyncio.wait_for(two_refreshes.wait(), 10)
+            assert not release.is_set()
+            await settle(pilot)
+            # The run the held-up loop started is on screen.
+            (run,) = scheduler.snapshot().running
+            assert list(app.query_one(RunningTable).rows) == [str(run.run_id)]
+            release.set()
+            await pilot.press("q")
+            await settle(pilot)
+            if isinstance(app.screen, ConfirmModal):
+                await pilot.press("y")
+                await settle(pilot)
+    finally:
+        release.set()
+    assert scheduler.snapshot().state is EngineState.STOPPED

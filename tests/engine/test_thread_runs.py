@@ -6,7 +6,7 @@ import threading
 
 import schedule
 
-from jobconsole.interface import ActiveState, EngineState
+from jobconsole.interface import LiveState, EngineState
 from jobconsole.result import JobResult
 from jobconsole.runs import EndedBy, RunStatus, TriggeredBy
 from tests.engine import jobs_for_tests
@@ -98,7 +98,7 @@ def test_job_ignoring_its_stop_event_shows_overdue_and_blocks_later_runs(make_sc
     entered.wait(5)
     events.wait_for(lambda e: type(e).__name__ == "RunTimedOut")
     [active] = scheduler.snapshot().running
-    assert (active.run_id, active.state) == (run_id, ActiveState.OVERDUE)
+    assert (active.run_id, active.state) == (run_id, LiveState.OVERDUE)
     refused = scheduler.run_job("stubborn")
     assert not refused.ok and "timed out and ignoring its stop_event" in refused.message
     release.set()

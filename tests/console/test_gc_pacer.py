@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from jobconsole.console.collector import IdleCollector
+from jobconsole.console.gc_pacer import IdleCollector
 
 from .conftest import AppFactory
 from .pilot import settle
