@@ -194,11 +194,11 @@ class Dispatcher:
             if spec.run_mode is RunMode.PROCESS
             else None
         )
-        self.last_id += 1
-        run = LiveRun(spec, self.last_id, triggered_by, scheduled_for, now, now_mono, self.origin, child)
-        self.live[run.run_id] = run
+        run_id = self.last_id = self.last_id + 1
+        run = LiveRun(spec, run_id, triggered_by, scheduled_for, now, now_mono, self.origin, child)
+        self.live[run_id] = run
         self.live_by_job[name] = run
-        self._deadlines.add(run.deadline_mono, run.run_id)
+        self._deadlines.add(run.deadline_mono, run_id)
         self.revision += 1
         self.changed = True
         self.dirty_jobs.add(name)

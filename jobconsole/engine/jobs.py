@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,11 @@ class JobSpec:
     cadence: Cadence
     run_mode: RunMode
     timeout: timedelta
+    timeout_seconds: float = field(init=False, repr=False, compare=False)
+    """``timeout`` in seconds, worked out once: every run's deadline needs it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timeout_seconds", self.timeout.total_seconds())
 
 
 def build_job_spec(

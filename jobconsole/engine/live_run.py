@@ -3,7 +3,7 @@
 Owned by the engine loop's thread: only the loop changes a run's state. A
 worker reads ``spec``, ``stop_event`` and ``child`` (fixed at creation); the
 recorder's thread calls :meth:`LiveRun.unwritten_row`, whose bookkeeping
-fields (``_row_taken``, ``_end_taken``) are the recorder's alone, and which
+field (``_written``) is the recorder's alone, and which
 reads ``_end`` (set once by the loop before the run is handed over again).
 
 A :class:`LiveRun` is made for every run, at up to tens of thousands a second,
@@ -49,8 +49,8 @@ class LiveRun:
     __slots__ = (
         "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline_mono", "origin",
         "stop_event",
-        "child", "state", "timed_out", "stop_reason", "escalated", "finished", "timers", "done",
-        "_record", "_row_taken", "_end_taken", "_end",
+        "child", "state", "timed_out", "stop_reason", "escalated", "timers", "done",
+        "_record", "_written", "_end",
     )
 
     def __init__(
@@ -69,7 +69,7 @@ class LiveRun:
         self.triggered_by = triggered_by
         self.scheduled_for = scheduled_for
         self.started_at = started_at
-        self.deadline_mono = started_mono + spec.timeout.total_seconds()
+        self.deadline_mono = started_mono + spec.timeout_seconds
         self.origin = origin
         self.child = child
         self.stop_event: Any = StopEvent() if child is None else child.stop_event
@@ -79,14 +79,13 @@ class LiveRun:
         """"operator" or "shutdown" once someone asked the run to stop."""
         self.escalated: EndedBy | None = None
         """TERMINATED or KILLED once the process group was signalled."""
-        self.finished = False
         self.timers: list[TimerHandle] | None = None
         """Signal escalations still to come (process runs asked to stop)."""
         self.done: threading.Event | None = None
         """Made by the loop for the first caller who waits for the run's end; set when it has ended."""
         self._record: RunRecord | None = None
-        self._row_taken = False
-        self._end_taken = False
+        self._written = 0
+        """0: nothing of the run handed to the database yet; 1: its row; 2: its row and its end."""
         self._end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
 
     @property
@@ -120,6 +119,10 @@ class LiveRun:
             )
         return record
 
+    @property
+    def finished(self) -> bool:
+        return self._end is not None
+
     def end(
         self,
         status: RunStatus,
@@ -130,7 +133,6 @@ class LiveRun:
         exit_code: int | None,
     ) -> None:
         """Note how the run ended."""
-        self.finished = True
         self._end = (status, finished_at, error, outcome, ended_by, exit_code)
 
     def unwritten_row(self) -> RunRecord | RunUpdate | None:
@@ -139,12 +141,15 @@ class LiveRun:
         Called by the recorder's thread only.
         """
         end = self._end
-        if not self._row_taken:
-            self._row_taken = True
-            self._end_taken = end is not None
-            return self.record if end is None else self.final_record()
-        if end is not None and not self._end_taken:
-            self._end_taken = True
+        written = self._written
+        if written == 0:
+            if end is None:
+                self._written = 1
+                return self.record
+            self._written = 2
+            return self.final_record()
+        if end is not None and written == 1:
+            self._written = 2
             return self.end_row()
         return None
 
