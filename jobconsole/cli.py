@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from jobconsole.console.app import JobConsoleApp
 
 EXIT_USAGE = 2
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 CONSOLE_MAX_FPS = 240
 """Textual's frame cap for the console, unless TEXTUAL_FPS sets one.
@@ -77,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-level",
+        type=str.upper,
         default=env.get("JOBCONSOLE_LOG_LEVEL", "INFO").upper(),
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        choices=LOG_LEVELS,
         help="env JOBCONSOLE_LOG_LEVEL (default INFO)",
     )
     parser.add_argument("--log-file", metavar="PATH", help="also write the log to PATH (the console mode logs only there)")
@@ -120,13 +122,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
     from jobconsole.logs import setup_logging
     from jobconsole.notify import default_notifiers
-    from jobconsole.store import open_store
+    from jobconsole.store import is_in_memory, open_store
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.log_level not in LOG_LEVELS:  # a default from the environment is not checked by argparse
+        parser.error(f"JOBCONSOLE_LOG_LEVEL={args.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
     demo = args.jobs == DEMO_JOBS_MODULE
-    setup_logging(args.log_level, demo=demo, log_file=args.log_file, to_stderr=args.no_ui)
     scheduler = jobconsole.scheduler
     try:
+        try:
+            setup_logging(args.log_level, demo=demo, log_file=args.log_file, to_stderr=args.no_ui)
+        except OSError as error:
+            raise UsageError(f"cannot write the log file {args.log_file!r}: {error.strerror or error}") from None
+        if is_in_memory(args.db):
+            raise UsageError(f"--db {args.db!r} names no database file, so nothing would be kept; "
+                             "give a path, e.g. sqlite:///jobconsole.db")
         try:
             notifiers = default_notifiers(os.environ)
         except ValueError as error:

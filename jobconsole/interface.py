@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from jobconsole.errors import StoreUnavailableError
+from jobconsole.errors import StoreUnavailableError  # noqa: F401 - the console catches it from here
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 
@@ -13,11 +14,21 @@ from jobconsole.runs import RunStatus
 log = logging.getLogger("jobconsole.runs")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\n" if char == "\n" else f"\\x{ord(char):02x}"
+
+
 class _LineFormatter(logging.Formatter):
     """``2026-11-26T15:00:00.123Z INFO jobconsole.runs [demo jobs] run started ...``.
 
     Under systemd (JOURNAL_STREAM set) the timestamp is left out: journald adds its own.
-    Line breaks in a message are escaped so that one event is always one line.
+    Line breaks in a message are escaped so that one event is always one line, and every other
+    control character (ESC, BEL, CR, NUL, ...) is shown as a ``\\xNN`` escape: job names and error texts
+    are the jobs' data, and must not move a terminal's cursor or hide what comes before them.
     """
 
     converter = time.gmtime
@@ -27,7 +38,7 @@ class _LineFormatter(logging.Formatter):
         super().__init__(("%(asctime)s.%(msecs)03dZ " if with_time else "") + fmt, "%Y-%m-%dT%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace("\n", "\\n")
+        return _CONTROL.sub(_escape, super().format(record))
 
 
 def setup_logging(level: str, demo: bool, log_file: str | None = None, to_stderr: bool = True) -> None:

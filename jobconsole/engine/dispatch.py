@@ -321,6 +321,8 @@ class Dispatcher:
         run.state = LiveState.TERMINATING
         self.changed = True
         signum = signal.SIGTERM if step is EndedBy.TERMINATED else signal.SIGKILL
+        if signum is signal.SIGTERM:
+            child.stop_event.mark_terminating()
         log.warning("run %d of %s: sending %s to its process group", run.run_id, run.spec.name, signum.name)
         child.signal_group(signum)
 

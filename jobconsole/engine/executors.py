@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from jobconsole.engine.live_run import LiveRun
-from jobconsole.engine.outcome import Outcome, outcome_of_exception, outcome_of_return
+from jobconsole.engine.outcome import Outcome, outcome_of_exception, run_job_body
 from jobconsole.engine.process_runs import describe_exit
 from jobconsole.runs import EndedBy
 
@@ -33,10 +33,7 @@ class ThreadExecutor:
         self._report = report
 
     def execute(self, run: LiveRun) -> None:
-        try:
-            outcome = outcome_of_return(run.spec.func(run.stop_event))
-        except BaseException as exc:
-            outcome = outcome_of_exception(exc)
+        outcome = run_job_body(run.spec.func, run.stop_event)
         self._report(run, outcome, EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED, None)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import pickle
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +17,9 @@ from jobconsole.engine.cadence import Cadence, ScheduleCadence
 from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
+
+NAME_LIMIT = 200
+"""The longest job name, as the ``job_name`` column holds it."""
 
 OWNER_ATTRIBUTE = "_jobconsole_job"
 """Set on a schedule builder once a job owns it, so reusing the builder gets a clear error."""
@@ -34,6 +39,21 @@ class JobSpec:
         object.__setattr__(self, "timeout_seconds", self.timeout.total_seconds())
 
 
+def _check_takes_stop_event(label: str, func: Callable[..., Any]) -> None:
+    """A job is called as ``func(stop_event)``: refuse one that cannot be, now rather than at every run."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return  # a builtin or extension without a signature: it will have to do
+    try:
+        signature.bind(None)
+    except TypeError:
+        raise ValueError(
+            f"{label}: func must take one argument, the stop_event (def job(stop_event): ...); "
+            f"its signature is {func.__name__ if hasattr(func, '__name__') else 'func'}{signature}"
+        ) from None
+
+
 def build_job_spec(
     name: object,
     func: object,
@@ -45,8 +65,13 @@ def build_job_spec(
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"job name must be a non-empty string, got {name!r}")
     label = f"job {name!r}"
+    if len(name) > NAME_LIMIT:
+        raise ValueError(f"{label}: a job name has at most {NAME_LIMIT} characters, this one {len(name)}")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
+        raise ValueError(f"{label}: a job name cannot hold control characters or line breaks")
     if not callable(func):
         raise ValueError(f"{label}: func must be callable (a function taking stop_event), got {func!r}")
+    _check_takes_stop_event(label, func)
     if not isinstance(job_schedule, schedule.Job):
         raise ValueError(
             f"{label}: job_schedule must be an unfinished schedule job such as "

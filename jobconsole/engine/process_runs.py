@@ -9,6 +9,8 @@ connections.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.forkserver
@@ -20,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jobconsole.engine.jobs import JobFunc
-from jobconsole.engine.outcome import Outcome, describe_exception, outcome_of_exception, outcome_of_return
+from jobconsole.engine.outcome import Outcome, describe_exception, run_job_body
 
 _context = multiprocessing.get_context("forkserver")
 
@@ -75,6 +77,25 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     os.killpg(0, signal.SIGKILL)
 
 
+_stopped_by_signal = False
+"""In a run's process: whether a SIGTERM from outside asked it to stop."""
+
+
+def _on_sigterm(stop_event: PipeStopEvent, signum: int, _frame: object) -> None:
+    """SIGTERM in a run's process. From the scheduler's escalation (it says so on the stop pipe
+    first), it ends the process at once, as SIGTERM does. From anyone else (systemd stopping the
+    whole control group, an operator's ``kill``) it is a request to stop: the job's stop_event is
+    set and it gets the grace like any stopped run; a second SIGTERM ends it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if stop_event.terminating():
+        os.kill(os.getpid(), signum)
+        return
+    global _stopped_by_signal
+    _stopped_by_signal = True
+    # Reading the pipe emptied it: say it again, for a wait() the signal interrupted and that resumes.
+    stop_event.set_again()
+
+
 def _child_main(
     func: JobFunc,
     stop_event: Any,
@@ -92,18 +113,20 @@ def _child_main(
         os.dup2(fd, 2)
         os.close(fd)
     threading.Thread(target=_watch_lifeline, args=(lifeline,), name="jobconsole-lifeline", daemon=True).start()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, functools.partial(_on_sigterm, stop_event))
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    try:
-        outcome = outcome_of_return(func(stop_event))
-    except BaseException as exc:
-        outcome = outcome_of_exception(exc)
+    outcome = run_job_body(func, stop_event)
+    if _stopped_by_signal:
+        outcome = dataclasses.replace(outcome, stopped_by_signal=True)
     try:
         conn.send(outcome)
     except Exception as exc:
         conn.send(Outcome(success=False, error_message=f"the result could not be sent back: {describe_exception(exc)}"))
     finally:
         conn.close()
+
+
+_TERMINATE = b"T"
 
 
 class PipeStopEvent:
@@ -119,6 +142,7 @@ class PipeStopEvent:
     def __init__(self) -> None:
         self._reader, self._writer = _context.Pipe(duplex=False)
         self._flag = False
+        self._terminating = False
 
     def is_set(self) -> bool:
         if not self._flag and not self._reader.closed and self._reader.poll():
@@ -138,9 +162,32 @@ class PipeStopEvent:
             pass
 
     def clear(self) -> None:
-        while not self._reader.closed and self._reader.poll():
-            self._reader.recv_bytes()
+        self._drain()
         self._flag = False
+
+    def set_again(self) -> None:
+        """Set, and write to the pipe even if already set (after :meth:`terminating` read it empty)."""
+        self._flag = False
+        self.set()
+
+    def mark_terminating(self) -> None:
+        """The scheduler's side: the SIGTERM about to be sent is the escalation, not a request."""
+        self._flag = True
+        try:
+            self._writer.send_bytes(_TERMINATE)
+        except OSError:
+            pass
+
+    def terminating(self) -> bool:
+        """The child's side: whether the scheduler has said it is ending this process."""
+        self._drain()
+        return self._terminating
+
+    def _drain(self) -> None:
+        while not self._reader.closed and self._reader.poll():
+            if self._reader.recv_bytes() == _TERMINATE:
+                self._terminating = True
+            self._flag = True
 
     def wait(self, timeout: float | None = None) -> bool:
         if not self._flag and not self._reader.closed and self._reader.poll(timeout):

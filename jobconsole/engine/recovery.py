@@ -36,11 +36,20 @@ def replay_spool(store: RunStore, spool_dir: Path) -> int:
     spool = Spool(spool_dir, store.url_label)
     written = 0
     for path in spool.pending():
-        ops = spool.load(path)
-        store.write(ops)
-        path.unlink()
-        written += len(ops)
-        log.warning("wrote %d run records saved in %s during an earlier outage", len(ops), path)
+        ops, unreadable = spool.load(path)
+        if ops:
+            store.write(ops)
+            written += len(ops)
+            log.warning("wrote %d run records saved in %s during an earlier outage", len(ops), path)
+        if unreadable:
+            aside = path.with_name(path.name + ".unreadable")
+            path.rename(aside)
+            log.error(
+                "%d lines of the spool file %s could not be read (torn or garbled); the file is kept as %s",
+                unreadable, path, aside,
+            )
+        else:
+            path.unlink()
     return written
 
 

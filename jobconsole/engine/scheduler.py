@@ -41,7 +41,7 @@ from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
 from jobconsole.interface import CommandResult, EngineSnapshot, EngineState
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import FailureNotice, Notifier
-from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord
+from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
 
 log = logging.getLogger("jobconsole.engine")
@@ -360,11 +360,7 @@ class JobScheduler:
         if self._recorder is not None:
             left = self._recorder.close(self.record_flush_seconds)
             if left and self._store is not None:
-                path = Spool(self.spool_dir, self._store.url_label).save(left)
-                log.error(
-                    "the database stayed unreachable: %d run records saved to %s; "
-                    "they are written on the next start", len(left), path,
-                )
+                self._spool(left)
         if self._notifiers is not None:
             self._notifiers.close(5.0)
         if self._store is not None:
@@ -372,6 +368,22 @@ class JobScheduler:
             if self._owns_store:
                 self._store.close()
         self._loop.stop(lambda _e: dispatcher.set_state(EngineState.STOPPED))
+
+    def _spool(self, left: list[RunRecord | RunUpdate]) -> None:
+        """Save the records the database never took, for the next start; say what could not be saved."""
+        assert self._store is not None
+        try:
+            path, saved = Spool(self.spool_dir, self._store.url_label).save(left)
+        except OSError as error:
+            path, saved = None, 0
+            log.error("could not create a spool file in %s: %s", self.spool_dir, error.strerror or error)
+        if saved:
+            log.error(
+                "the database stayed unreachable: %d run records saved to %s; they are written on the next start",
+                saved, path,
+            )
+        if saved < len(left):
+            log.error("%d run records were lost: the disk had no room for them in %s", len(left) - saved, self.spool_dir)
 
     def wait_for_run(self, run_id: int, timeout: float | None = None) -> bool:
         """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""

@@ -63,17 +63,39 @@ class Spool:
         self.directory = directory
         self._prefix = "runs-" + hashlib.sha256(database_label.encode()).hexdigest()[:12]
 
-    def save(self, ops: Sequence[Op]) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+    def save(self, ops: Sequence[Op]) -> tuple[Path | None, int]:
+        """Write ``ops`` to a new spool file; the file (None if nothing fitted) and how many were saved.
+
+        On a full disk what fits is kept: the file ends at the last whole record, and a file
+        that would be empty is not left behind.
+        """
+        # Owner only: the records hold tracebacks.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.directory / f"{self._prefix}-{time.time_ns()}-{os.getpid()}.jsonl"
         partial = path.with_suffix(".partial")
-        with partial.open("w", encoding="utf-8") as out:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        saved = kept_bytes = 0
+        try:
             for op in ops:
-                out.write(_encode(op) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+                line = (_encode(op) + "\n").encode("utf-8")
+                try:
+                    _write_all(fd, line)
+                except OSError:
+                    break
+                saved += 1
+                kept_bytes += len(line)
+            try:
+                os.ftruncate(fd, kept_bytes)
+                os.fsync(fd)
+            except OSError:
+                pass
+        finally:
+            os.close(fd)
+        if not saved:
+            partial.unlink(missing_ok=True)
+            return None, 0
         partial.rename(path)
-        return path
+        return path, saved
 
     def pending(self) -> list[Path]:
         """Spool files for this database, oldest first."""
@@ -82,5 +104,22 @@ class Spool:
         return sorted(self.directory.glob(f"{self._prefix}-*.jsonl"), key=lambda p: int(p.stem.split("-")[2]))
 
     @staticmethod
-    def load(path: Path) -> list[Op]:
-        return [_decode(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    def load(path: Path) -> tuple[list[Op], int]:
+        """The records in a spool file, and how many of its lines could not be read (a torn or garbled file)."""
+        ops: list[Op] = []
+        unreadable = 0
+        for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
+            try:
+                ops.append(_decode(line))
+            except (ValueError, KeyError, TypeError):
+                unreadable += 1
+        return ops, unreadable
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]

@@ -32,6 +32,8 @@ def final_status(run: LiveRun, outcome: Outcome, ended_by: EndedBy) -> tuple[Run
         if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED):
             note += f"; process group {ended_by.value}"
         return RunStatus.TIMED_OUT, note + (f"; {error}" if error else "")
+    if run.stop_reason is None and outcome.stopped_by_signal:
+        return RunStatus.STOPPED, "stopped by a SIGTERM sent to its process" + (f"; {error}" if error else "")
     if run.stop_reason is not None:
         note = "stopped by operator" if run.stop_reason == "operator" else "stopped at scheduler shutdown"
         if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED, EndedBy.SHUTDOWN):

@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Mapping, Sequence
 
 from jobconsole.notify.email import EmailNotifier, SmtpSettings
@@ -56,19 +57,83 @@ def describe(notifier: Notifier) -> str:
     return f"{module}.{name}"
 
 
-class NotifierSet:
-    """Notifiers fed from a queue by one background daemon thread.
+class _Lane:
+    """One notifier, its own bounded queue and its own daemon thread: a slow notifier delays no other."""
 
-    The thread starts with the first notice. :meth:`close` delivers what is
-    already queued, within a timeout, and ends the thread.
+    def __init__(self, notifier: Notifier, thread_name: str, max_queue: int) -> None:
+        self.notifier = notifier
+        self.name = describe(notifier)
+        self._thread_name = thread_name
+        self.queue: queue.Queue[FailureNotice | None] = queue.Queue(maxsize=max_queue)
+        self.thread: threading.Thread | None = None
+        self.dropped = 0
+        """Notices refused since the queue was last found full; owned by notify()'s callers (under the set's lock)."""
+        self._failed = 0
+        """Failed deliveries since the notifier last worked (this lane's thread only)."""
+
+    def offer(self, notice: FailureNotice) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
+            self.thread.start()
+        try:
+            self.queue.put_nowait(notice)
+        except queue.Full:
+            if not self.dropped:
+                logger.error(
+                    "notifier %s is behind: its queue of %d notices is full; dropping notices until it catches up",
+                    self.name, self.queue.maxsize,
+                )
+            self.dropped += 1
+            return
+        if self.dropped:
+            logger.warning("notifier %s caught up; %d notices were dropped meanwhile", self.name, self.dropped)
+            self.dropped = 0
+
+    def _run(self) -> None:
+        while (notice := self.queue.get()) is not None:
+            self._deliver(notice)
+        if self._failed:
+            logger.error("notifier %s still failing at shutdown: %d notices not delivered", self.name, self._failed)
+
+    def _deliver(self, notice: FailureNotice) -> None:
+        try:
+            self.notifier(notice)
+        except Exception as error:
+            # Once per outage, one line; the traceback for whoever debugs. It holds no frame locals,
+            # and the settings' repr hides the password.
+            if not self._failed:
+                logger.error(
+                    "notifier %s failed for job %s run %s: %s; further failures are counted until it works again",
+                    self.name, notice.job_name, notice.run_id, describe_error(error),
+                )
+                logger.debug("notifier %s failure", self.name, exc_info=True)
+            self._failed += 1
+            return
+        if self._failed:
+            logger.warning("notifier %s works again; %d notices failed meanwhile", self.name, self._failed)
+            self._failed = 0
+
+
+def describe_error(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+class NotifierSet:
+    """Notifiers, each fed from its own bounded queue by its own daemon thread.
+
+    A lane's thread starts with the first notice. A notifier that hangs (an SMTP server that accepts and
+    never answers) holds up its own notices only, up to ``max_queue`` of them; past that notices for it
+    are dropped, counted and logged. :meth:`close` delivers what is already queued, within a timeout,
+    and says how many were left.
     """
 
-    def __init__(self, notifiers: Sequence[Notifier], *, thread_name: str = "jobconsole-notify") -> None:
+    def __init__(
+        self, notifiers: Sequence[Notifier], *, thread_name: str = "jobconsole-notify", max_queue: int = 1000
+    ) -> None:
         self.notifiers: tuple[Notifier, ...] = tuple(notifiers)
-        self._thread_name = thread_name
-        self._queue: queue.SimpleQueue[FailureNotice | None] = queue.SimpleQueue()
+        self._lanes = [_Lane(notifier, thread_name, max_queue) for notifier in self.notifiers]
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self._closed = False
 
     def notify(self, notice: FailureNotice) -> None:
@@ -82,34 +147,34 @@ class NotifierSet:
                     notice.status.value,
                 )
                 return
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
-                self._thread.start()
-            self._queue.put(notice)
+            for lane in self._lanes:
+                lane.offer(notice)
 
     def close(self, timeout: float | None = 10.0) -> bool:
-        """Deliver what is queued, waiting at most ``timeout`` seconds; later notices are refused.
+        """Deliver what is queued, waiting at most ``timeout`` seconds in all; later notices are refused.
 
-        Returns False (and logs how many notices were left) if delivery did not
-        finish in time; the daemon thread then carries on until the process exits.
+        Returns False (and logs how many notices were left) if delivery did not finish in time;
+        the daemon threads then carry on until the process exits.
         """
         with self._lock:
             self._closed = True
-            thread = self._thread
-            if thread is not None:
-                self._queue.put(None)  # tells the thread to stop once it reaches this point
-        if thread is None:
-            return True
-        thread.join(timeout)
-        if thread.is_alive():
+            started = [lane for lane in self._lanes if lane.thread is not None]
+            for lane in started:
+                # Tells the thread to stop once it reaches this point; waits for room if the queue is full.
+                threading.Thread(target=lane.queue.put, args=(None,), daemon=True).start()
+            dropped = sum(lane.dropped for lane in self._lanes)
+        if dropped:
+            logger.warning("%d notices were dropped because their notifiers were behind", dropped)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        left = 0
+        for lane in started:
+            assert lane.thread is not None
+            lane.thread.join(None if deadline is None else max(deadline - time.monotonic(), 0.0))
+            if lane.thread.is_alive():
+                left += lane.queue.qsize()
+        if any(lane.thread is not None and lane.thread.is_alive() for lane in started):
             logger.warning(
-                "notifications not finished after %s s; about %d notice(s) not yet sent",
-                timeout,
-                max(self._queue.qsize() - 1, 0),
+                "notifications not finished after %s s; about %d notice(s) not yet sent", timeout, max(left - 1, 0)
             )
             return False
         return True
-
-    def _run(self) -> None:
-        while (notice := self._queue.get()) is not None:
-            deliver(self.notifiers, notice)

@@ -9,7 +9,7 @@ engine's interface::
     page = store.history(HistoryQuery(limit=50))
 """
 
-from jobconsole.store.database import DEFAULT_DATABASE_URL, open_store, redact_url
+from jobconsole.store.database import DEFAULT_DATABASE_URL, is_in_memory, open_store, redact_url
 from jobconsole.store.errors import StoreConfigError, StoreUnavailableError
 from jobconsole.store.repository import RunStore
 
@@ -19,5 +19,6 @@ __all__ = [
     "StoreConfigError",
     "StoreUnavailableError",
     "open_store",
+    "is_in_memory",
     "redact_url",
 ]

@@ -8,7 +8,7 @@ rather than hanging a run's bookkeeping.
 
 from __future__ import annotations
 
-import re
+import os
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +19,7 @@ from sqlalchemy.pool import StaticPool
 from jobconsole.store.errors import StoreConfigError, StoreUnavailableError, is_unavailable, one_line_reason
 from jobconsole.store.models import metadata
 from jobconsole.store.repository import RunStore
+from jobconsole.store.urls import redact_url, url_secret
 
 DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
@@ -26,19 +27,6 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 
 _SUPPORTED_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg2"}}
 _EXAMPLES = "use sqlite:///path/to/jobconsole.db or postgresql+psycopg2://user:password@host:5432/dbname"
-_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
-
-
-def redact_url(url: str | URL) -> str:
-    """The URL with its password replaced by ``***``; safe to log and to show."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (sa_exc.ArgumentError, ValueError):
-        return _PASSWORD_IN_TEXT.sub(r"\1***@", url)
-
-
 def parse_database_url(url: str) -> URL:
     """Check that ``url`` is well formed and names a supported backend and driver; fill in the driver."""
     try:
@@ -76,7 +64,7 @@ def open_store(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SEC
         engine.dispose()
         if not is_unavailable(error):
             raise
-        reason = one_line_reason(error, parsed.password)
+        reason = one_line_reason(error, url_secret(parsed))
         if parsed.get_backend_name() == "sqlite":
             advice = "check that its directory exists and is writable and that no other program holds a lock on it"
             message = f"cannot open database {label}: {reason}; {advice}"
@@ -93,12 +81,25 @@ def _create_engine(url: URL, sqlite_busy_timeout: float) -> Engine:
     return _create_postgres_engine(url)
 
 
+def is_in_memory(url: str) -> bool:
+    """Whether ``url`` is a SQLite database that lives in memory only (``sqlite://``, ``sqlite:///``)."""
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        return False
+    return parsed.get_backend_name() == "sqlite" and _in_memory(parsed)
+
+
+def _in_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
 def _create_sqlite_engine(url: URL, busy_timeout: float) -> Engine:
-    in_memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-    if in_memory:
+    if _in_memory(url):
         # One shared connection: each new connection to ":memory:" would be a new, empty database.
         engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
+        _create_private_file(str(url.database))
         engine = create_engine(url)
     busy_ms = max(0, int(busy_timeout * 1000))
 
@@ -114,6 +115,19 @@ def _create_sqlite_engine(url: URL, busy_timeout: float) -> Engine:
             cursor.close()
 
     return engine
+
+
+def _create_private_file(path: str) -> None:
+    """Create a new database file readable by its owner only: it holds tracebacks and job output.
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # SQLite says why it cannot open the file, in its own words
 
 
 def _create_postgres_engine(url: URL) -> Engine:

@@ -22,6 +22,7 @@ from jobconsole.store.models import runs_table
 from jobconsole.store.pgcopy import send_copies_through
 from jobconsole.store.reads import RecordReads
 from jobconsole.store.scheduler_lock import lock_for
+from jobconsole.store.urls import url_secret
 from jobconsole.store.writes import RunWriter
 
 _ID = runs_table.c.id
@@ -133,5 +134,5 @@ class RunStore:
         except sa_exc.SQLAlchemyError as error:
             if not is_unavailable(error):
                 raise
-            reason = one_line_reason(error, self._engine.url.password)
+            reason = one_line_reason(error, url_secret(self._engine.url))
             raise StoreUnavailableError(f"database {self.url_label} unavailable while {action}: {reason}") from error

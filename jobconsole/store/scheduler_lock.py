@@ -44,7 +44,7 @@ class FileLock:
     def acquire(self, owner: str) -> str | None:
         if self._fd is not None:
             return None
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -36,9 +36,18 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         (["--grace", "-1"], {}, "argument --grace: '-1' must be more than 0 seconds"),
         (["--bogus"], {}, "unrecognized arguments: --bogus"),
         ([], {"JOBCONSOLE_SMTP_HOST": "127.0.0.1", "JOBCONSOLE_SMTP_PORT": "smtp"}, "JOBCONSOLE_SMTP_PORT"),
+        (["--db", f"postgresql://user@127.0.0.1:{_closed_port()}/db?password=s3cret"], {}, "cannot reach database"),
+        ([], {"JOBCONSOLE_LOG_LEVEL": "TRACE"}, "JOBCONSOLE_LOG_LEVEL='TRACE' is not one of DEBUG, INFO, WARNING, ERROR"),
+        (["--log-level", "trace"], {}, "argument --log-level: invalid choice: 'TRACE'"),
+        (["--log-file", "/nonexistent-dir/jobconsole.log"], {}, "cannot write the log file '/nonexistent-dir/jobconsole.log'"),
+        (["--log-file", "/"], {}, "cannot write the log file '/': Is a directory"),
+        (["--db", "sqlite:///"], {}, "--db 'sqlite:///' names no database file"),
+        (["--jobs", "tests.cli.jobs_without_stop_event"], {},
+         "job 'tidy_up': func must take one argument, the stop_event"),
     ],
     ids=["unknown-module", "no-setup", "setup-raises", "malformed-url", "unsupported-db", "unreachable-db",
-         "bad-grace", "unknown-flag", "bad-smtp-env"],
+         "bad-grace", "unknown-flag", "bad-smtp-env", "password-in-query", "bad-log-level-env", "bad-log-level-flag",
+         "log-file-in-missing-dir", "log-file-is-a-directory", "sqlite-without-a-path", "job-without-stop-event"],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, env, expected, tmp_path) -> None:
     if not any(a == "--db" for a in args):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import pytest
 
-from jobconsole.runs import HistoryQuery, RunStatus
+from jobconsole.runs import EndedBy, HistoryQuery, RunStatus
 from jobconsole.store import open_store
 from tests.cli.support import Server, wait_until
 
@@ -84,3 +85,27 @@ def test_a_second_scheduler_on_the_same_database_is_refused(database_url: str) -
     assert f"pid {first.process.pid} on " in line
     first.process.send_signal(signal.SIGTERM)
     assert first.finish() == 0
+
+
+def test_sigterm_to_the_whole_control_group_records_the_process_run_stopped(database_url: str, tmp_path: Path) -> None:
+    """systemd's default KillMode=control-group sends SIGTERM to every process of the service at once,
+    the process run's too: it must be a request to stop (stop_event, then the grace), not a crash."""
+    server = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "5",
+                    env={"JOBCONSOLE_TEST_PID_DIR": str(tmp_path)})
+    server.wait_for_lines("run started", count=2)
+    wait_until(lambda: True if len(list(tmp_path.glob("*.pid"))) == 2 else None)
+    [child_pid] = [int(p.stem) for p in tmp_path.glob("*.pid") if int(p.stem) != server.process.pid]
+    # The run's process first, as it may well be: it must not die of it.
+    os.kill(child_pid, signal.SIGTERM)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.finish() == 0
+    store = open_store(database_url)
+    try:
+        rows = [row for row in store.history(HistoryQuery(limit=50)).rows if row.status is not RunStatus.SKIPPED]
+    finally:
+        store.close()
+    (process_run,) = [row for row in rows if row.job_name == "long_process"]
+    assert process_run.status is RunStatus.STOPPED, process_run.error_message
+    assert process_run.ended_by is EndedBy.STOP_EVENT
+    assert process_run.exit_code == 0
+    assert "without a result" not in (process_run.error_message or "")

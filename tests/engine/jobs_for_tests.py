@@ -72,3 +72,25 @@ def chatty(stop_event) -> None:
     import sys
 
     print("and on stderr", file=sys.stderr)
+
+
+class HostileError(Exception):
+    """An exception that cannot even be described: its str() and repr() raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("str() refused")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr() refused")
+
+
+def raise_hostile(stop_event) -> None:
+    raise HostileError()
+
+
+def return_unprintable_result(stop_event) -> JobResult:
+    return JobResult(success=False, error=HostileError(), message="\x00partial\x1b[2J batch")
+
+
+def fail_with_a_huge_traceback(stop_event) -> None:
+    raise ValueError("x" * 200_000)

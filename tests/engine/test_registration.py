@@ -91,3 +91,23 @@ def test_reusing_one_schedule_object_for_two_jobs_is_explained() -> None:
     scheduler.register("first", jobs_for_tests.succeed, nightly)
     with pytest.raises(ValueError, match="already belongs to job 'first'"):
         scheduler.register("second", jobs_for_tests.succeed, nightly)
+
+
+@pytest.mark.parametrize(
+    ("name", "func", "expected"),
+    [
+        ("n" * 201, jobs_for_tests.succeed, "a job name has at most 200 characters, this one 201"),
+        ("bad\x1b[31mname", jobs_for_tests.succeed, "a job name cannot hold control characters"),
+        ("two\nlines", jobs_for_tests.succeed, "a job name cannot hold control characters"),
+        ("no_argument", lambda: None, "func must take one argument, the stop_event"),
+        ("two_arguments", lambda a, b: None, "func must take one argument, the stop_event"),
+    ],
+    ids=["too-long", "escape-in-name", "newline-in-name", "no-argument", "two-arguments"],
+)
+def test_register_refuses_what_could_never_be_recorded_or_run(make_scheduler, name, func, expected) -> None:
+    scheduler = make_scheduler()
+    with pytest.raises(ValueError) as refused:
+        scheduler.register(name, func, schedule.every().day.at("03:00"))
+    assert expected in str(refused.value)
+    assert str(refused.value).startswith("job ")
+    assert scheduler.job_names == []

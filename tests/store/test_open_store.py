@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,36 @@ def test_plain_postgresql_scheme_uses_psycopg2(postgres_server: PostgresServer |
             store.close()
     finally:
         postgres_server.drop_database(name)
+
+
+def test_files_the_scheduler_creates_are_for_their_owner_only(tmp_path) -> None:
+    """The database, its lock and the spool hold tracebacks: 0600 files, a 0700 directory."""
+    import stat
+
+    from jobconsole.engine.spool import Spool
+    from jobconsole.runs import RunMode, RunRecord, RunStatus, TriggeredBy
+
+    database = tmp_path / "runs.db"
+    store = open_store(f"sqlite:///{database}")
+    try:
+        assert store.claim_for_scheduler("test") is None
+        made = [database, *tmp_path.glob("*.scheduler-lock"), *tmp_path.glob("runs.db-*")]
+        assert len(made) >= 2
+        for path in made:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+        store.release_scheduler_claim()
+    finally:
+        store.close()
+    spooled, _ = Spool(tmp_path / "spool", "sqlite:///runs.db").save([
+        RunRecord(id=1, job_name="feed", triggered_by=TriggeredBy.MANUAL, status=RunStatus.RUNNING,
+                  run_mode=RunMode.THREAD, scheduled_for=None, started_at=datetime.now(timezone.utc)),
+    ])
+    assert stat.S_IMODE(spooled.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(spooled.stat().st_mode) == 0o600
+
+
+def test_a_password_given_as_a_query_parameter_is_hidden_too() -> None:
+    assert redact_url("postgresql://jobs@db.example/app?password=s3cret&sslmode=require") == (
+        "postgresql://jobs@db.example/app?password=***&sslmode=require"
+    )
+    assert redact_url("postgresql://jobs:s3cret@db.example/app") == "postgresql://jobs:***@db.example/app"
