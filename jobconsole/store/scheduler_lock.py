@@ -37,8 +37,11 @@ class NoLock:
 
 
 class FileLock:
+    """A lock file beside the database file itself: the path is resolved first, so the same file
+    reached through a symlink, a relative path or another spelling takes the same lock."""
+
     def __init__(self, database_path: str) -> None:
-        self._path = Path(f"{database_path}.scheduler-lock")
+        self._path = Path(f"{os.path.realpath(database_path)}.scheduler-lock")
         self._fd: int | None = None
 
     def acquire(self, owner: str) -> str | None:

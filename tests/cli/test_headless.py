@@ -109,3 +109,17 @@ def test_sigterm_to_the_whole_control_group_records_the_process_run_stopped(data
     assert process_run.ended_by is EndedBy.STOP_EVENT
     assert process_run.exit_code == 0
     assert "without a result" not in (process_run.error_message or "")
+
+
+def test_the_same_sqlite_file_through_a_symlink_is_the_same_database(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "runs.db"
+    real.parent.mkdir()
+    link = tmp_path / "link-to-data"
+    link.symlink_to(real.parent)
+    first = Server("--jobs", "tests.cli.jobs_long", "--db", f"sqlite:///{real}", "--grace", "1")
+    first.wait_for_lines("scheduler started")
+    second = Server("--jobs", "tests.cli.jobs_long", "--db", f"sqlite:///{link / 'runs.db'}")
+    assert second.finish() == 2
+    assert "another scheduler" in "".join(second.lines)
+    first.process.send_signal(signal.SIGTERM)
+    assert first.finish() == 0
