@@ -220,13 +220,12 @@ class EngineLoop:
             self._unpublished = True
 
     def _run(self) -> None:
-        try:
-            while not self._exit:
-                messages, completions = self._wait_for_work()
+        while not self._exit:
+            messages, completions = self._wait_for_work()
+            try:
                 self._turn(messages, completions)
-        except BaseException:
-            log.exception("internal error in the engine loop; the scheduler stops dispatching")
-            raise
+            except Exception:  # a bug of ours: one turn is lost, not the scheduler
+                log.exception("internal error in the engine loop; the scheduler keeps going")
 
     def _wait_for_work(self) -> tuple[list[tuple[Message, Reply[Any] | None]], bool]:
         with self._condition:
@@ -239,8 +238,8 @@ class EngineLoop:
             self._inbox.clear()
         return messages, bool(self._completions)
 
-    def _sleep_for(self) -> float | None:
-        """How long the loop may sleep (monotonic seconds); None: until a message comes."""
+    def _sleep_for(self) -> float:
+        """How long the loop may sleep (monotonic seconds), unless a message comes first."""
         clock = self._clock
         now_mono = clock.monotonic()
         candidates: list[float] = [MAX_SLEEP_SECONDS]
@@ -256,7 +255,6 @@ class EngineLoop:
 
     def _turn(self, messages: list[tuple[Message, Reply[Any] | None]], completions: bool) -> None:
         clock = self._clock
-        dispatcher = self._dispatcher
         effects = Effects()
         now = clock.now()
         now_mono = clock.monotonic()
@@ -273,6 +271,19 @@ class EngineLoop:
             else:
                 if reply is not None:
                     answers.append((reply, value, None))
+        try:
+            self._handle(now, now_mono, completions, effects, quiet=not answers)
+        finally:
+            for reply, value, error in answers:
+                if error is None:
+                    reply.resolve(value)
+                else:
+                    reply.fail(error)
+        self._serve_waiters(now, now_mono)
+
+    def _handle(self, now: datetime, now_mono: float, completions: bool, effects: Effects, quiet: bool) -> None:
+        """The rest of a turn: runs' ends, timers, deadlines, due jobs; hand over, publish, announce."""
+        dispatcher = self._dispatcher
         if completions:
             self._complete_runs(effects)
         for callback in self._timers.pop_due(now_mono):
@@ -284,7 +295,7 @@ class EngineLoop:
             self._apply_early(effects)
         self.next_due = dispatcher.due.earliest()
         if dispatcher.changed or self._unpublished:
-            quiet = not (effects.events or effects.done or effects.notices or answers or self._idle_waiters)
+            quiet = quiet and not (effects.events or effects.done or effects.notices or self._idle_waiters)
             if quiet and self._backlog():
                 # Runs are waiting for workers: publishing can wait (the next turn comes within 20 ms),
                 # but not for ever.
@@ -298,12 +309,6 @@ class EngineLoop:
                 self._publish(now)
         self._apply_late(effects)
         self._resume_gc()
-        for reply, value, error in answers:
-            if error is None:
-                reply.resolve(value)
-            else:
-                reply.fail(error)
-        self._serve_waiters(now, now_mono)
 
     def _dispatch_due(self, now: datetime, now_mono: float, effects: Effects) -> None:
         """Start every due run and hand the runs to the workers, with the garbage collector paused
