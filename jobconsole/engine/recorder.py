@@ -95,15 +95,6 @@ class RunRecorder:
         self._outage_started: float | None = None
         self._thread = threading.Thread(target=self._loop, name="jobconsole-recorder", daemon=True)
 
-    @property
-    def store_ok(self) -> bool:
-        return self._outage_started is None
-
-    @property
-    def pending(self) -> int:
-        with self._condition:
-            return len(self._queue) + self._in_flight
-
     def start(self) -> None:
         self._thread.start()
 
