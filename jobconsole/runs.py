@@ -19,6 +19,8 @@ class RunStatus(str, enum.Enum):
     STOPPED = "stopped"
     SKIPPED = "skipped"
     ABANDONED = "abandoned"
+    MISSED = "missed"
+    """Occurrences that fell while no scheduler was leading: one row per gap, ``missed_count`` says how many."""
 
     @property
     def is_failure(self) -> bool:
@@ -78,6 +80,9 @@ class RunRecord:
     exit_code: int | None = None
     host: str | None = None
     pid: int | None = None
+    missed_count: int | None = None
+    leader_epoch: int | None = None
+    """Set by the store when the row is written: the term of the leader that wrote it."""
 
     @property
     def error_first_line(self) -> str:

@@ -40,6 +40,19 @@ from tests.support.postgres import ExternalPostgres, PostgresServer, PostgresUna
 EXTERNAL_POSTGRES_ENV = "JOBCONSOLE_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _local_state_in_a_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Schedulers keep journals and spool files under $XDG_STATE_HOME; the suite's go to a temp dir,
+    for this process and the jobconsole processes it starts."""
+    saved = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if saved is None:
+        del os.environ["XDG_STATE_HOME"]
+    else:
+        os.environ["XDG_STATE_HOME"] = saved
+
+
 def _under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 

@@ -32,6 +32,7 @@ STATUS_LOOKS: dict[RunStatus, StatusLook] = {
     RunStatus.ABANDONED: StatusLook("?", "abandoned", "error"),
     RunStatus.STOPPED: StatusLook("■", "stopped", "warning"),
     RunStatus.SKIPPED: StatusLook("»", "skipped", "muted"),
+    RunStatus.MISSED: StatusLook("∅", "missed", "warning"),
     RunStatus.RUNNING: StatusLook("▶", "running", "running"),
 }
 

@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,7 +36,8 @@ log = logging.getLogger("jobconsole.engine")
 TRAIL = 10
 """How many past outcomes each job keeps for the console."""
 MISFIRE_LIMIT = timedelta(seconds=60)
-"""Occurrences more than this late are counted as missed (one skipped row) instead of run one by one."""
+"""Occurrences more than this late are counted as missed (one ``missed`` row) instead of run one by one."""
+MISSED_COUNT_LIMIT = 100_000
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Dispatcher:
         self.process_output: str | None = None
         self.has_listeners = False
         """Whether anyone listens to run events: without listeners, no event is made."""
+        self.may_dispatch: Callable[[], bool] = lambda: True
+        """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
 
     # -- jobs ------------------------------------------------------------------
 
@@ -98,9 +102,37 @@ class Dispatcher:
         self.state = state
         self.changed = True
 
-    def arm_all(self, now: datetime) -> None:
+    def arm_all(
+        self,
+        now: datetime,
+        last_occurrences: Mapping[str, datetime] | None = None,
+        effects: Effects | None = None,
+        previous: tuple[str, datetime] | None = None,
+    ) -> None:
+        """Arm every job: after its last recorded occurrence if it has one (an interval job keeps its
+        phase across a restart), else from ``now``.
+
+        ``previous`` is who led before this scheduler and until when it may have
+        dispatched. An occurrence due before then with no row was either never
+        run or run and never recorded (its leader died first, on another machine,
+        so its journal could not be replayed): it must not run a second time, so
+        it is recorded ``missed`` with both possibilities said. Later ones are run
+        late or recorded missed like any late occurrence.
+        """
+        last_occurrences = last_occurrences or {}
         for name, spec in self.specs.items():
-            self.due.arm(name, spec.cadence.first_run(now))
+            last = last_occurrences.get(name)
+            following = spec.cadence.first_run(now) if last is None else spec.cadence.next_after(last)
+            if last is not None and previous is not None and effects is not None and following is not None:
+                holder, until = previous
+                if following < until:
+                    following = self._skip_missed(
+                        spec, following, until, effects,
+                        f"{holder or 'the scheduler leading then'} stopped before running them or before recording them",
+                    )
+            if following is not None and effects is not None and following < now - MISFIRE_LIMIT:
+                following = self._skip_missed(spec, following, now - MISFIRE_LIMIT, effects)
+            self.due.arm(name, following)
             self._touch(name)
 
     def add_past_outcomes(self, loaded: dict[str, list[RunStatus]]) -> None:
@@ -144,7 +176,7 @@ class Dispatcher:
         and the runs go to the workers together once all are made: a worker started
         early would only take the interpreter from the runs still to be made.
         """
-        if self.state is not EngineState.RUNNING:
+        if self.state is not EngineState.RUNNING or not self.may_dispatch():
             return
         missed_before = now - MISFIRE_LIMIT
         specs = self.specs
@@ -165,6 +197,8 @@ class Dispatcher:
             return CommandResult(False, f"no job named {name!r}")
         if self.state is not EngineState.RUNNING:
             return CommandResult(False, f"the scheduler is {self.state.value}; it starts no runs")
+        if not self.may_dispatch():
+            return CommandResult(False, "the scheduler cannot confirm that it still leads (is the database reachable?); it starts no runs")
         started = self._start_run(spec, TriggeredBy.MANUAL, None, self._clock.now(), self._clock.monotonic(), effects)
         if isinstance(started, str):
             return CommandResult(False, f"{spec.name} is already running: {started}")
@@ -209,7 +243,15 @@ class Dispatcher:
             effects.events.append(RunStarted(run.record))
         return run
 
-    def _record_skipped(self, spec: JobSpec, scheduled_for: datetime | None, reason: str, effects: Effects) -> None:
+    def _record_skipped(
+        self,
+        spec: JobSpec,
+        scheduled_for: datetime | None,
+        reason: str,
+        effects: Effects,
+        status: RunStatus = RunStatus.SKIPPED,
+        missed_count: int | None = None,
+    ) -> None:
         now = self._clock.now()
         self.last_id += 1
         host, pid = self.origin
@@ -217,7 +259,7 @@ class Dispatcher:
             id=self.last_id,
             job_name=spec.name,
             triggered_by=TriggeredBy.SCHEDULED,
-            status=RunStatus.SKIPPED,
+            status=status,
             run_mode=spec.run_mode,
             scheduled_for=scheduled_for,
             started_at=now,
@@ -226,26 +268,46 @@ class Dispatcher:
             error_message=reason,
             host=host,
             pid=pid,
+            missed_count=missed_count,
         )
-        self.recent[spec.name].append(RunStatus.SKIPPED)
+        self.recent[spec.name].append(status)
         self._touch(spec.name)
         self._history_changed()
         effects.records.append(record)
         effects.events.append(RunFinished(record))
 
-    def _skip_missed(self, spec: JobSpec, following: datetime, missed_before: datetime, effects: Effects) -> datetime | None:
-        """Record the occurrences too late to run (one skipped row); the first one still to come."""
-        missed: list[datetime] = []
+    def _skip_missed(
+        self,
+        spec: JobSpec,
+        following: datetime,
+        missed_before: datetime,
+        effects: Effects,
+        why: str = "no scheduler was running them on time",
+    ) -> datetime | None:
+        """Record the occurrences too late to run (one ``missed`` row); the first one still to come.
+
+        Counting stops after :data:`MISSED_COUNT_LIMIT` occurrences (a job due every second
+        whose scheduler was down for months); the job then starts afresh from now.
+        """
+        first = last = following
+        count = 0
         next_one: datetime | None = following
-        while next_one is not None and next_one < missed_before:
-            missed.append(next_one)
+        while next_one is not None and next_one < missed_before and count < MISSED_COUNT_LIMIT:
+            last = next_one
+            count += 1
             next_one = spec.cadence.next_after(next_one)
+        at_least = ""
+        if next_one is not None and next_one < missed_before:
+            at_least = "at least "
+            next_one = spec.cadence.first_run(self._clock.now())
         self._record_skipped(
             spec,
-            missed[0],
-            f"missed {len(missed)} occurrences from {missed[0]:%Y-%m-%d %H:%M:%S} to "
-            f"{missed[-1]:%H:%M:%S} UTC: the scheduler was not running on time",
+            first,
+            f"missed {at_least}{count} occurrences from {first:%Y-%m-%d %H:%M:%S} to "
+            f"{last:%Y-%m-%d %H:%M:%S} UTC: {why}",
             effects,
+            RunStatus.MISSED,
+            count,
         )
         return next_one
 

@@ -32,7 +32,7 @@ Origin = tuple[str, int]
 """The scheduler's host and process id, written on every row."""
 
 
-def _success(status: RunStatus) -> bool | None:
+def success_of(status: RunStatus) -> bool | None:
     """True for a success, False for a failure, None for the rest (stopped, skipped)."""
     return True if status is RunStatus.SUCCEEDED else (False if status.is_failure else None)
 
@@ -161,7 +161,7 @@ class LiveRun:
             id=self.run_id,
             status=status,
             finished_at=finished_at,
-            success=_success(status),
+            success=success_of(status),
             duration_ms=duration_ms(self.started_at, finished_at),
             error_message=error,
             traceback=outcome.traceback,
@@ -187,7 +187,7 @@ class LiveRun:
             started_at=self.started_at,
             finished_at=finished_at,
             deadline_at=self.deadline,
-            success=_success(status),
+            success=success_of(status),
             error_message=error,
             traceback=outcome.traceback,
             message=outcome.message,

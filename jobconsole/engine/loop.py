@@ -120,6 +120,8 @@ class EngineLoop:
         self._submitted = 0
         self._written = 0
         self._store_ok = True
+        self.on_caught_up: Callable[[], None] = lambda: None
+        """Called on the loop's thread when the recorder has written everything handed to it."""
         self.next_due: datetime | None = None
         """The earliest due time as of the loop's last turn; read by the recorder's thread to keep clear of it."""
         self._published: EngineSnapshot = builder.build(dispatcher, clock.now(), True, 0)
@@ -215,6 +217,8 @@ class EngineLoop:
 
     def _recorder_progress(self, items: int, store_ok: bool) -> None:
         self._written += items
+        if items and self._written == self._submitted:
+            self.on_caught_up()
         if store_ok != self._store_ok or items:
             self._store_ok = store_ok
             self._unpublished = True
@@ -247,7 +251,7 @@ class EngineLoop:
             if at is not None:
                 candidates.append(at - now_mono)
         due = self._dispatcher.due.earliest()
-        if due is not None:
+        if due is not None and self._dispatcher.may_dispatch():
             candidates.append((due - clock.now()).total_seconds())
         if self._unpublished or self._gc_paused:
             candidates.append(0.02)
@@ -289,7 +293,7 @@ class EngineLoop:
         for callback in self._timers.pop_due(now_mono):
             callback(effects)
         dispatcher.on_deadlines(now_mono, effects)
-        if dispatcher.due.earliest_is_due(now):
+        if dispatcher.due.earliest_is_due(now) and dispatcher.may_dispatch():
             self._dispatch_due(now, now_mono, effects)
         else:
             self._apply_early(effects)

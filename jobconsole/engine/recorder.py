@@ -19,6 +19,7 @@ from typing import Protocol
 import tenacity
 
 from jobconsole.errors import StoreUnavailableError
+from jobconsole.store.leadership import FencedError
 from jobconsole.runs import RunRecord, RunUpdate
 
 log = logging.getLogger("jobconsole.engine")
@@ -93,6 +94,8 @@ class RunRecorder:
         self._give_up_at = float("inf")
         self._interrupt = threading.Event()
         self._outage_started: float | None = None
+        self.fenced: FencedError | None = None
+        """Set when the database refused a batch because another scheduler leads: nothing more is written."""
         self._thread = threading.Thread(target=self._loop, name="jobconsole-recorder", daemon=True)
 
     def start(self) -> None:
@@ -181,6 +184,10 @@ class RunRecorder:
         try:
             retrying(self._sink.write, batch)
         except StoreUnavailableError:
+            return False
+        except FencedError as error:
+            self.fenced = error
+            log.error("%s; this scheduler writes no more run records", error)
             return False
         except Exception:
             log.exception("writing %d run records failed; writing them one by one", len(batch))

@@ -11,29 +11,19 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from jobconsole.engine.journal import JournalContents, journal_glob, journal_is_free, read_journal
 from jobconsole.engine.live_run import Origin, duration_ms
-from jobconsole.engine.spool import Spool
+from jobconsole.engine.spool import Spool, encode_op
+from jobconsole.errors import StoreUnavailableError
 from jobconsole.runs import RunRecord, RunStatus, RunUpdate
 from jobconsole.store import RunStore
 
 log = logging.getLogger("jobconsole.engine")
 
 
-def _pid_alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def replay_spool(store: RunStore, spool_dir: Path) -> int:
+def replay_spool(store: RunStore, spool_dir: Path, database_key: str) -> int:
     """Write the records an earlier scheduler saved while the database was down; how many were written."""
-    spool = Spool(spool_dir, store.url_label)
+    spool = Spool(spool_dir, database_key)
     written = 0
     for path in spool.pending():
         ops, unreadable = spool.load(path)
@@ -53,18 +43,15 @@ def replay_spool(store: RunStore, spool_dir: Path) -> int:
     return written
 
 
-def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin) -> list[RunRecord]:
-    """Mark ``running`` rows left by a dead scheduler on this host ``abandoned``; their final records."""
+def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin, epoch: int) -> list[RunRecord]:
+    """Mark every ``running`` row ``abandoned``, whatever host it came from; their final records.
+
+    Called by a scheduler that has just taken the lease (term ``epoch``): the
+    lease fences out every earlier leader, so no run such a row describes can
+    still be recorded by the scheduler that started it.
+    """
     host, pid = origin
-    stale: list[RunRecord] = []
-    elsewhere = 0
-    for row in store.find_running():
-        if row.host == host and (row.pid == pid or not _pid_alive(row.pid)):
-            stale.append(row)
-        else:
-            elsewhere += 1
-    if elsewhere:
-        log.warning("%d runs are marked running by another live scheduler or host; leaving them", elsewhere)
+    stale = store.find_running()
     if not stale:
         return []
     updates = [
@@ -75,15 +62,98 @@ def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin) -> list[R
             success=False,
             duration_ms=duration_ms(row.started_at, now),
             error_message=(
-                f"abandoned: the scheduler running it (pid {row.pid} on {row.host}) stopped before the run "
-                f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler starting as pid {pid}"
+                f"abandoned: the scheduler running it (pid {row.pid} on {row.host}"
+                f"{'' if row.leader_epoch is None else f', term {row.leader_epoch}'}) stopped leading before the run "
+                f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler taking over as pid {pid} on {host}, "
+                f"term {epoch}"
             ),
         )
         for row in stale
     ]
     store.write(updates)
-    log.warning("marked %d runs left by a scheduler that died abandoned", len(updates))
+    log.warning("marked %d runs left by a scheduler that stopped leading abandoned", len(updates))
     return [
         replace(row, **{k: v for k, v in vars(update).items() if k != "id"})
         for row, update in zip(stale, updates, strict=True)
     ]
+
+
+def replay_journals(store: RunStore, directory: Path, database_id: str, now: datetime) -> int:
+    """Write what the journals of schedulers that have ended hold and the database lacks; how many runs.
+
+    A run whose start is journaled but not in the database gets its row: final
+    if its end is journaled too, else ``abandoned``. A run whose row says
+    ``running`` gets its journaled end. An id taken meanwhile by another run
+    (a leader that took over allocated it) gets a new one. A record the
+    database refuses (its scheduled occurrence was recorded since) is kept
+    in a ``.refused`` file beside the journal, and said so. Each journal is
+    deleted once replayed.
+    """
+    recovered = 0
+    for path in sorted(directory.glob(journal_glob(database_id))) if directory.is_dir() else []:
+        if not journal_is_free(path):
+            continue  # its scheduler is alive (a standby, or a leader paused and not yet replaced)
+        contents = read_journal(path)
+        refused: list[RunRecord | RunUpdate] = []
+        for op in _journal_ops(store, contents, now):
+            try:
+                store.write([op])
+                recovered += 1
+            except StoreUnavailableError:
+                raise
+            except Exception:
+                refused.append(op)
+        if contents.unreadable:
+            log.error("%d lines of the journal %s could not be read (torn or garbled)", contents.unreadable, path)
+        if refused:
+            aside = path.with_suffix(".refused")
+            fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "w") as file:
+                file.writelines(encode_op(op) + "\n" for op in refused)
+            log.error(
+                "%d records from the journal of pid %s on %s were refused by the database (their occurrence was "
+                "recorded since); kept in %s", len(refused), contents.pid, contents.host, aside,
+            )
+        if contents.starts or contents.records:
+            log.warning(
+                "replayed the journal of the scheduler pid %s on %s (term %s): %d runs it had not recorded",
+                contents.pid, contents.host, contents.epoch, recovered,
+            )
+        path.unlink()
+    return recovered
+
+
+def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> list[RunRecord | RunUpdate]:
+    ops: list[RunRecord | RunUpdate] = []
+    next_id = store.max_run_id()
+    for run_id, start in contents.starts.items():
+        end = contents.ends.get(run_id)
+        stored = store.get_run(run_id)
+        if stored is not None and stored.job_name == start.job_name and stored.started_at == start.started_at:
+            if stored.status is RunStatus.RUNNING and end is not None:
+                ops.append(end)
+            continue
+        if stored is not None:
+            next_id += 1
+            start = replace(start, id=next_id)
+        if end is not None:
+            ops.append(replace(start, **{k: v for k, v in vars(end).items() if k != "id"}))
+        else:
+            ops.append(replace(
+                start,
+                status=RunStatus.ABANDONED,
+                finished_at=now,
+                success=False,
+                duration_ms=duration_ms(start.started_at, now),
+                error_message=(
+                    f"abandoned: the scheduler running it (pid {start.pid} on {start.host}) ended before the run "
+                    f"did, and before it had recorded the run; recovered from its journal at {now:%Y-%m-%d %H:%M:%S} UTC"
+                ),
+            ))
+    for record in contents.records:
+        if isinstance(record, RunRecord) and store.get_run(record.id) is None:
+            ops.append(record)
+        elif isinstance(record, RunRecord):
+            next_id += 1
+            ops.append(replace(record, id=next_id))
+    return ops

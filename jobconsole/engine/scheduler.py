@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -27,12 +28,16 @@ from jobconsole.engine.dispatch import TRAIL, Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
 from jobconsole.engine.executors import ProcessExecutor, RunExecutors, ThreadExecutor
 from jobconsole.engine.jobs import OWNER_ATTRIBUTE, build_job_spec
+from jobconsole.engine.lease import LeaseKeeper
 from jobconsole.engine.live_run import LiveRun
+from jobconsole.engine.local_process import is_gone, note_ended, process_key
 from jobconsole.engine.loop import EngineLoop
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
-from jobconsole.engine.recovery import abandon_stale_runs, replay_spool
+from jobconsole.engine.journal import StartJournal
+from jobconsole.engine.recovery import abandon_stale_runs, replay_journals, replay_spool
+from jobconsole.engine.state_dir import LEGACY_SPOOL_DIR, state_directory
 from jobconsole.engine.snapshots import SnapshotBuilder
 from jobconsole.engine.spool import Spool
 from jobconsole.engine.stopping import StopPolicy
@@ -43,10 +48,13 @@ from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import FailureNotice, Notifier
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
+from jobconsole.store.leadership import LEASE_SECONDS, Leadership, LeaseHolder, Term
 
 log = logging.getLogger("jobconsole.engine")
 
 TRAIL_LOAD_THREAD = "jobconsole-load-trails"
+STANDBY_POLL_SECONDS = 1.0
+"""How often a standby looks whether the leader's lease has lapsed."""
 _WRITE_CLEARANCE_SECONDS = 0.05
 """The recorder starts no write this close before runs are due."""
 
@@ -67,6 +75,9 @@ class JobScheduler:
     :meth:`start` opens the default SQLite file. ``grace_seconds`` is how long a
     process run gets to honour its stop_event before SIGTERM, and
     ``kill_after_seconds`` how long after SIGTERM before SIGKILL.
+    ``lease_seconds`` is how long the scheduler's lease on the database lasts
+    unless renewed (every 2 s): how soon a standby takes over from a leader
+    that died.
     """
 
     def __init__(
@@ -82,6 +93,7 @@ class JobScheduler:
         spool_dir: str | os.PathLike[str] | None = None,
         process_output: str | None = None,
         demo: bool = False,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._store = store
         self._owns_store = False
@@ -91,10 +103,20 @@ class JobScheduler:
         self._clock: Clock = clock or SystemClock()
         self._stop_policy = StopPolicy(grace_seconds, kill_after_seconds)
         self.record_flush_seconds = record_flush_seconds
-        self.spool_dir = Path(spool_dir) if spool_dir is not None else Path.cwd() / ".jobconsole-spool"
+        self.spool_dir = Path(spool_dir) if spool_dir is not None else None
+        """Local state for the database (spool, start journal); None: its directory under the state base
+        (see :mod:`jobconsole.engine.state_dir`)."""
+        self._journal: StartJournal | None = None
+        self._database_id = ""
         self._listeners: list[Callable[[RunEvent], None]] = []
         self._host = socket.gethostname()
         self._pid = os.getpid()
+        self._lease_seconds = lease_seconds
+        self._leadership: Leadership | None = None
+        self._term: Term | None = None
+        self._lease_began = 0.0
+        self._keeper: LeaseKeeper | None = None
+        self._on_replaced: list[Callable[[], None]] = []
 
         # Lifecycle, guarded by _lifecycle (the facade's only lock; it guards no scheduling state).
         self._lifecycle = threading.Lock()
@@ -225,26 +247,75 @@ class JobScheduler:
     # -- lifecycle ---------------------------------------------------------
 
     def claim(self) -> None:
-        """Open the database and claim it for this scheduler (:meth:`start` does this).
+        """Open the database and take its lease: this scheduler leads (:meth:`start` does this).
 
         Call it earlier to be refused before anything else happens. Raises
-        SchedulerBusyError when another scheduler runs on the database, and
+        SchedulerBusyError when another scheduler leads the database, and
         StoreConfigError / StoreUnavailableError when it can't be used.
         """
         if self._claimed:
             return
+        taken = self._try_take()
+        if isinstance(taken, LeaseHolder):
+            raise SchedulerBusyError(
+                f"another scheduler ({taken.holder}) is already running on {self._require_store().url_label}; "
+                "stop it first: one scheduler per database (jobconsole --no-ui would stand by to take over)"
+            )
+
+    def stand_by(self, until: threading.Event) -> bool:
+        """Wait as a standby until this scheduler takes the lease (True) or ``until`` is set (False).
+
+        A standby looks every second; it takes over once the leader's lease lapses
+        (at most ``lease_seconds`` after the leader's last renewal) or is given up.
+        Raises StoreConfigError for a database that can't be used at all.
+        """
+        if self._claimed:
+            return True
+        said: tuple[str, int] | None = None
+        while not until.is_set():
+            try:
+                taken = self._try_take()
+            except StoreUnavailableError as error:
+                log.warning("standing by: %s; trying again", error)
+                until.wait(self._lease_seconds / 2)
+                continue
+            if not isinstance(taken, LeaseHolder):
+                return True
+            if said != (taken.holder, taken.epoch):
+                said = (taken.holder, taken.epoch)
+                log.info(
+                    "standing by: %s leads %s (term %d); this scheduler takes over if its lease lapses",
+                    taken.holder, self._require_store().url_label, taken.epoch,
+                )
+            until.wait(STANDBY_POLL_SECONDS)
+        if self._leadership is not None:
+            try:
+                with self._require_store().guard("leaving the standbys"):
+                    self._leadership.leave()
+            except StoreUnavailableError:
+                pass
+        return False
+
+    def _try_take(self) -> Term | LeaseHolder:
         if self._store is None:
             self._store = open_store(self._database_url or DEFAULT_DATABASE_URL)
             self._owns_store = True
         store = self._store
-        holder = store.claim_for_scheduler(f"pid {self._pid} on {self._host}")
-        if holder is not None:
-            raise SchedulerBusyError(
-                f"another scheduler ({holder}) is already running on {store.url_label}; "
-                "stop it first: one scheduler per database"
-            )
-        self._claimed = True
-        self._builder.database = store.url_label
+        if self._leadership is None:
+            self._leadership = store.leadership(f"pid {self._pid} on {self._host}", process_key(), self._lease_seconds)
+        began = time.monotonic()
+        with store.guard("taking the scheduler's lease"):
+            taken = self._leadership.try_take(is_gone)
+        if isinstance(taken, Term):
+            self._term = store.term = taken
+            self._lease_began = began
+            self._claimed = True
+            self._builder.database = store.url_label
+        return taken
+
+    def on_replaced(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (on another thread) if another scheduler takes over while this one leads."""
+        self._on_replaced.append(callback)
 
     def start(self) -> None:
         """Claim the database, recover what a dead scheduler left, start dispatching.
@@ -272,17 +343,26 @@ class JobScheduler:
         self._notifiers = NotifierSet(
             default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
         )
+        term = self._term
+        assert term is not None
         now = self._clock.now()
-        rewritten = replay_spool(store, self.spool_dir) > 0
-        abandoned = abandon_stale_runs(store, now, (self._host, self._pid))
+        database_id = self._database_id = store.database_id()
+        state = self.spool_dir = self.spool_dir or state_directory(database_id)
+        rewritten = replay_spool(store, state, database_id) + replay_spool(store, Path(LEGACY_SPOOL_DIR), store.url_label)
+        if store.persistent:
+            rewritten += replay_journals(store, state, database_id, now)
+            self._journal = StartJournal(state, database_id, term.instance, self._host, self._pid, term.epoch)
+            self._loop.on_caught_up = self._journal.empty
+        abandoned = abandon_stale_runs(store, now, (self._host, self._pid), term.epoch)
         last_id = store.max_run_id()
         failures = sorted(store.failure_times_since(now - timedelta(hours=24)))
+        last_occurrences = store.last_occurrences(list(self._dispatcher.specs))
 
         def prepare(_effects: Effects) -> None:
             dispatcher = self._dispatcher
             dispatcher.last_id = last_id
             dispatcher.failures.extend(failures)
-            if rewritten or abandoned:
+            if rewritten > 0 or abandoned:
                 dispatcher.note_history_rewritten()
 
         self._loop.call(prepare)
@@ -292,15 +372,34 @@ class JobScheduler:
         self.prepare_process_runs()
         self._recorder = RunRecorder(store, busy=self._runs_starting, on_written=self._loop.note_written)
         self._recorder.start()
+        assert self._leadership is not None
+        keeper = self._keeper = LeaseKeeper(
+            self._leadership, term, self._lease_began, self._replaced, lambda: self._loop.post(lambda _e: None), store.guard
+        )
+        self._dispatcher.may_dispatch = keeper.valid
+        keeper.start()
         self._loop.start()
 
-        def arm(_effects: Effects) -> None:
-            self._dispatcher.arm_all(now)
+        previous = None
+        if term.previous:
+            previous = (f"the scheduler {term.previous}", now - timedelta(seconds=term.previous_for))
+
+        def arm(effects: Effects) -> None:
+            self._dispatcher.arm_all(now, last_occurrences, effects, previous)
             self._dispatcher.set_state(EngineState.RUNNING)
 
         self._loop.call(arm)
         self._load_past_outcomes(list(self._dispatcher.specs))
-        log.info("scheduler started with %d jobs; recording runs in %s", len(self._dispatcher.specs), store.url_label)
+        log.info(
+            "scheduler started with %d jobs; recording runs in %s; leading it in term %d",
+            len(self._dispatcher.specs), store.url_label, term.epoch,
+        )
+
+    def _replaced(self, _by: LeaseHolder) -> None:
+        """On the lease keeper's thread: another scheduler leads now (the keeper logged who)."""
+        self._loop.post(lambda _e: None)  # wakes the loop, which now finds that it may not dispatch
+        for callback in self._on_replaced:
+            callback()
 
     def prepare_process_runs(self) -> None:
         """Start the fork server for process runs, with the job modules preloaded.
@@ -357,23 +456,51 @@ class JobScheduler:
         self._loop.call(begin)
         self._loop.when_drained().wait()
         self._pool.close()
+        if self._keeper is not None:
+            self._keeper.stop()
+        fenced = False
+        left: list[RunRecord | RunUpdate] = []
         if self._recorder is not None:
             left = self._recorder.close(self.record_flush_seconds)
-            if left and self._store is not None:
+            fenced = self._recorder.fenced is not None
+            if left and fenced:
+                log.error(
+                    "%d run records were not written: another scheduler leads now, and it marked the runs "
+                    "it found unfinished abandoned", len(left),
+                )
+            elif left and self._store is not None:
                 self._spool(left)
+        journal = self._journal
+        if journal is not None:
+            # Kept when the database has not taken everything: the next leader replays it. Closed on the
+            # loop's thread, which empties the journal whenever the recorder catches up.
+            self._loop.call(lambda _e: journal.close(keep=bool(left)))
         if self._notifiers is not None:
             self._notifiers.close(5.0)
+        if self._leadership is not None:
+            note_ended(self._leadership.instance)
         if self._store is not None:
-            self._store.release_scheduler_claim()
+            if not fenced:
+                self._release_lease()
             if self._owns_store:
                 self._store.close()
         self._loop.stop(lambda _e: dispatcher.set_state(EngineState.STOPPED))
 
+    def _release_lease(self) -> None:
+        """Give the lease up so that a standby takes over at once, not when it would lapse."""
+        if self._leadership is None or self._term is None or self._store is None:
+            return
+        try:
+            with self._store.guard("giving up the scheduler's lease"):
+                self._leadership.release(self._term)
+        except StoreUnavailableError as error:
+            log.warning("could not give up the lease (%s); a standby takes over when it lapses", error)
+
     def _spool(self, left: list[RunRecord | RunUpdate]) -> None:
         """Save the records the database never took, for the next start; say what could not be saved."""
-        assert self._store is not None
+        assert self._store is not None and self.spool_dir is not None
         try:
-            path, saved = Spool(self.spool_dir, self._store.url_label).save(left)
+            path, saved = Spool(self.spool_dir, self._database_id).save(left)
         except OSError as error:
             path, saved = None, 0
             log.error("could not create a spool file in %s: %s", self.spool_dir, error.strerror or error)
@@ -449,6 +576,9 @@ class JobScheduler:
         if effects.records and self._recorder is not None:
             self._loop.count_submitted(len(effects.records))
             self._recorder.submit_many(effects.records)
+        if effects.records and self._journal is not None:
+            # Before the bodies may begin: after a kill -9 from here on, every run that started has a row.
+            self._journal.append(effects.records)
         if effects.tasks:
             self._pool.submit_many(effects.tasks)
 

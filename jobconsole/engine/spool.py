@@ -32,7 +32,7 @@ _ENUMS: dict[str, type[enum.Enum]] = {
 _TIMES = {"scheduled_for", "started_at", "finished_at", "deadline_at"}
 
 
-def _encode(op: Op) -> str:
+def encode_op(op: Op) -> str:
     fields: dict[str, Any] = {}
     for name, value in vars(op).items():
         if isinstance(value, enum.Enum):
@@ -43,7 +43,7 @@ def _encode(op: Op) -> str:
     return json.dumps({"kind": "record" if isinstance(op, RunRecord) else "update", "fields": fields})
 
 
-def _decode(line: str) -> Op:
+def decode_op(line: str) -> Op:
     data = json.loads(line)
     fields = data["fields"]
     for name, value in fields.items():
@@ -77,7 +77,7 @@ class Spool:
         saved = kept_bytes = 0
         try:
             for op in ops:
-                line = (_encode(op) + "\n").encode("utf-8")
+                line = (encode_op(op) + "\n").encode("utf-8")
                 try:
                     _write_all(fd, line)
                 except OSError:
@@ -112,7 +112,7 @@ class Spool:
             if not line.strip():
                 continue
             try:
-                ops.append(_decode(line))
+                ops.append(decode_op(line))
             except (ValueError, KeyError, TypeError):
                 unreadable += 1
         return ops, unreadable

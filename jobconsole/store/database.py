@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from jobconsole.store.errors import StoreConfigError, StoreUnavailableError, is_unavailable, one_line_reason
-from jobconsole.store.models import metadata
+from jobconsole.store.migrations import upgrade_schema
 from jobconsole.store.repository import RunStore
 from jobconsole.store.urls import redact_url, url_secret
 
@@ -48,7 +48,7 @@ def parse_database_url(url: str) -> URL:
 
 
 def open_store(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> RunStore:
-    """Connect to the run history at ``url``, creating the table and indexes if missing.
+    """Connect to the run history at ``url``, creating or upgrading its schema (every row kept).
 
     Raises :class:`StoreConfigError` for a malformed or unsupported URL and
     :class:`StoreUnavailableError` when the database cannot be reached.
@@ -59,7 +59,10 @@ def open_store(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SEC
     label = redact_url(url)
     engine = _create_engine(parsed, sqlite_busy_timeout)
     try:
-        metadata.create_all(engine)
+        upgrade_schema(engine, label)
+    except StoreConfigError:
+        engine.dispose()
+        raise
     except sa_exc.SQLAlchemyError as error:
         engine.dispose()
         if not is_unavailable(error):
@@ -133,7 +136,8 @@ def _create_private_file(path: str) -> None:
 def _create_postgres_engine(url: URL) -> Engine:
     defaults: dict[str, Any] = {
         "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
-        "application_name": "jobconsole",
+        # Per process, so that an operator (or a test) can tell which scheduler a session belongs to.
+        "application_name": f"jobconsole pid {os.getpid()}",
         # A server that vanished without closing the connection is noticed in about a minute.
         "keepalives": 1,
         "keepalives_idle": 30,

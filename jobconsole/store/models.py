@@ -1,4 +1,6 @@
-"""The ``scheduled_job_runs`` table, as a SQLAlchemy Core table.
+"""The tables, as SQLAlchemy Core tables: ``scheduled_job_runs`` and the leadership's two.
+
+They describe the schema the newest migration (:mod:`jobconsole.store.migrations`) makes.
 
 One column per field of :class:`jobconsole.runs.RunRecord`. Enums are stored
 as their short string values rather than database enum types, so adding a
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Dialect, Float, Index, Integer, MetaData, String, Table, Text, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -73,13 +75,17 @@ runs_table = Table(
     Column("error_message", Text(), nullable=True),
     Column("traceback", Text(), nullable=True),
     Column("message", Text(), nullable=True),
-    Column("lines_added", Integer(), nullable=True),
-    Column("lines_processed", Integer(), nullable=True),
+    Column("lines_added", BigInteger(), nullable=True),
+    Column("lines_processed", BigInteger(), nullable=True),
     Column("duration_ms", BigInteger(), nullable=True),
     Column("ended_by", String(16), nullable=True),
     Column("exit_code", Integer(), nullable=True),
     Column("host", String(255), nullable=True),
     Column("pid", Integer(), nullable=True),
+    # For a ``missed`` row: how many occurrences, from scheduled_for on, no scheduler was leading to run.
+    Column("missed_count", BigInteger(), nullable=True),
+    # The term of the leader that made the row (see jobconsole.store.leadership); None before terms existed.
+    Column("leader_epoch", BigInteger(), nullable=True),
     # History filtered by job, newest first.
     Index("ix_scheduled_job_runs_job_name_id", "job_name", "id"),
     # History with failures only: success is false exactly for failed, timed_out, abandoned.
@@ -88,4 +94,47 @@ runs_table = Table(
     Index("ix_scheduled_job_runs_success_started_at", "success", "started_at"),
     # Runs left running by a scheduler that died.
     Index("ix_scheduled_job_runs_status", "status"),
+    # One row per scheduled occurrence of a job, enforced by the database, for every row a leader made.
+    # Also answers "the last occurrence recorded" per job at a leader's start.
+    Index(
+        "ux_scheduled_job_runs_occurrence",
+        "job_name",
+        "scheduled_for",
+        unique=True,
+        postgresql_where=text("triggered_by = 'scheduled' AND leader_epoch IS NOT NULL"),
+        sqlite_where=text("triggered_by = 'scheduled' AND leader_epoch IS NOT NULL"),
+    ),
+)
+
+identity_table = Table(
+    "jobconsole_identity",
+    metadata,
+    # One row, made by the migration that added it: names the database's local state directory on every host.
+    Column("database_id", String(32), primary_key=True),
+)
+
+leadership_table = Table(
+    "jobconsole_leadership",
+    metadata,
+    # One row (id 1): who leads, in which term, and until when unless renewed.
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    # Grows by one with every new leader; every write a leader makes is checked against it.
+    Column("epoch", BigInteger(), nullable=False),
+    Column("instance", String(64), nullable=False),
+    Column("holder", String(300), nullable=False),
+    Column("process", String(200), nullable=False),
+    # Seconds since 1970 on the database server's clock, so schedulers on hosts whose clocks differ agree.
+    Column("taken_at", Float(), nullable=False),
+    Column("expires_at", Float(), nullable=False),
+)
+
+schedulers_table = Table(
+    "jobconsole_schedulers",
+    metadata,
+    # Every scheduler process on this database, leader and standbys, for operators to see.
+    Column("instance", String(64), primary_key=True),
+    Column("holder", String(300), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("started_at", Float(), nullable=False),
+    Column("seen_at", Float(), nullable=False),
 )

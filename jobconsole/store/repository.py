@@ -9,7 +9,7 @@ and propagates unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, bindparam, func, select
@@ -18,10 +18,18 @@ from sqlalchemy.sql import false
 
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus, RunUpdate
 from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_line_reason
-from jobconsole.store.models import runs_table
+from jobconsole.store.models import identity_table, runs_table
 from jobconsole.store.pgcopy import send_copies_through
 from jobconsole.store.reads import RecordReads
-from jobconsole.store.scheduler_lock import lock_for
+from jobconsole.store.leadership import (
+    LEASE_SECONDS,
+    FencedError,
+    Leadership,
+    SchedulerSeen,
+    Term,
+    fence_sql,
+    schedulers_seen,
+)
 from jobconsole.store.urls import url_secret
 from jobconsole.store.writes import RunWriter
 
@@ -37,7 +45,11 @@ class RunStore:
         """The database URL with its password hidden."""
         self.dialect: str = engine.dialect.name
         """``"sqlite"`` or ``"postgresql"``."""
-        self._scheduler_lock = lock_for(engine)
+        self.persistent = not (self.dialect == "sqlite" and engine.url.database in (None, "", ":memory:"))
+        """False for a SQLite database in memory, which ends with this process."""
+        self.term: Term | None = None
+        """The leader's term this store writes under: each write is refused once another leader took over."""
+        self._fence_sql = fence_sql(engine.dialect.name)
         self._writer = RunWriter(engine.dialect)
         if self._writer.copies:
             send_copies_through(engine)
@@ -46,13 +58,24 @@ class RunStore:
     def __repr__(self) -> str:
         return f"RunStore({self.url_label!r})"
 
-    def claim_for_scheduler(self, owner: str) -> str | None:
-        """Make this process the database's one scheduler; None on success, else who already is."""
-        with self._guard("claim the database for this scheduler"):
-            return self._scheduler_lock.acquire(owner)
+    def leadership(self, holder: str, process: str = "", lease_seconds: float = LEASE_SECONDS) -> Leadership:
+        """The lease on this database for one scheduler process; ``holder`` says who it is, in words,
+        ``process`` where it runs, for a standby on the same machine to check (see Leadership.try_take)."""
+        return Leadership(self._engine, holder, process, lease_seconds)
 
-    def release_scheduler_claim(self) -> None:
-        self._scheduler_lock.release()
+    def schedulers(self) -> list[SchedulerSeen]:
+        """The scheduler processes on this database (leader and standbys), the leader first."""
+        with self._guard("reading the schedulers"), self._engine.connect() as connection:
+            return schedulers_seen(connection)
+
+    def guard(self, action: str) -> AbstractContextManager[None]:
+        """Turn a lost connection while doing ``action`` into StoreUnavailableError (for Leadership's calls)."""
+        return self._guard(action)
+
+    def database_id(self) -> str:
+        """A random id the database was given when its schema was made: the same whatever the URL's spelling."""
+        with self._guard("reading the database's id"), self._engine.connect() as connection:
+            return str(connection.scalar(select(identity_table.c.database_id)))
 
     def max_run_id(self) -> int:
         """The highest run id stored, 0 for an empty history."""
@@ -63,15 +86,27 @@ class RunStore:
     def write(self, ops: Sequence[RunRecord | RunUpdate]) -> None:
         """Apply ``ops`` in order, in one transaction: a RunRecord inserts a row, a RunUpdate updates one by id.
 
-        Raises TypeError for anything else and ValueError for a naive timestamp,
-        writing nothing in either case.
+        Under a leader's :attr:`term`, new rows carry its epoch and the transaction
+        is refused with FencedError if another leader has taken over. Raises
+        TypeError for an op that is neither and ValueError for a naive timestamp,
+        writing nothing in any of these cases.
         """
-        statements = self._writer.statements(ops)
+        term = self.term
+        statements = self._writer.statements(ops, None if term is None else term.epoch)
         if not statements:
             return
         with self._guard(f"writing {len(ops)} run record(s)"), self._engine.begin() as connection:
             for statement in statements:
                 connection.exec_driver_sql(statement.sql, statement.parameters)
+            if term is not None:
+                # Last, so that the inserts' write lock (SQLite) or the row's share lock (PostgreSQL) covers the check.
+                epoch = connection.exec_driver_sql(self._fence_sql).scalar()
+                if epoch != term.epoch:
+                    connection.rollback()
+                    raise FencedError(
+                        f"the database refused {len(ops)} run record(s) of term {term.epoch}: "
+                        f"another scheduler leads {self.url_label} now (term {epoch})"
+                    )
 
     def find_running(self) -> list[RunRecord]:
         """Rows still marked running, oldest first."""
@@ -113,6 +148,22 @@ class RunStore:
                 result[job_name] = [RunStatus(status) for status in reversed(newest_first)]
         return result
 
+    def last_occurrences(self, job_names: Sequence[str]) -> dict[str, datetime]:
+        """Each job's latest scheduled occurrence that a leader recorded (run, skipped or missed); jobs without one are left out."""
+        table = runs_table.c
+        statement = select(func.max(table.scheduled_for)).where(
+            table.job_name == bindparam("job_name"),
+            table.triggered_by == "scheduled",
+            table.leader_epoch.is_not(None),
+        )
+        result: dict[str, datetime] = {}
+        with self._guard("reading the jobs' last occurrences"), self._engine.connect() as connection:
+            for job_name in job_names:
+                last = connection.execute(statement, {"job_name": job_name}).scalar()
+                if last is not None:
+                    result[job_name] = last
+        return result
+
     def failure_times_since(self, since: datetime) -> list[datetime]:
         """When each failed, timed-out or abandoned run since ``since`` started, oldest first."""
         if since.tzinfo is None or since.utcoffset() is None:
@@ -124,7 +175,6 @@ class RunStore:
 
     def close(self) -> None:
         """Close the pooled connections. The store must not be used afterwards."""
-        self._scheduler_lock.release()
         self._engine.dispose()
 
     @contextmanager

@@ -29,6 +29,7 @@ from jobconsole.store.columns import (
 from jobconsole.store.models import runs_table
 from jobconsole.store.pgcopy import copy_data, copy_sql
 
+_EPOCH = RECORD_FIELDS.index("leader_epoch")
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -57,14 +58,14 @@ class RunWriter:
         """Whether inserts go as COPY (PostgreSQL): the engine must be set up with ``send_copies_through``."""
         self._copy_sql = copy_sql(dialect)
 
-    def statements(self, ops: Sequence[RunRecord | RunUpdate]) -> list[Statement]:
-        """The statements to run in order, in one transaction.
+    def statements(self, ops: Sequence[RunRecord | RunUpdate], epoch: int | None = None) -> list[Statement]:
+        """The statements to run in order, in one transaction; new rows carry ``epoch`` (the leader's term).
 
         Raises TypeError for an op that is neither a RunRecord nor a RunUpdate
         and ValueError for a naive timestamp, before anything is sent.
         """
         result: list[Statement] = []
-        for is_insert, group in itertools.groupby(_merged_rows(ops), key=lambda item: item[0]):
+        for is_insert, group in itertools.groupby(_merged_rows(ops, epoch), key=lambda item: item[0]):
             if is_insert:
                 result.append(self._insert([row for _, row in group]))
             else:
@@ -77,7 +78,7 @@ class RunWriter:
         return Statement(self._insert_sql, [self._bind_insert(row) for row in rows])
 
 
-def _merged_rows(ops: Sequence[RunRecord | RunUpdate]) -> list[tuple[bool, Row]]:
+def _merged_rows(ops: Sequence[RunRecord | RunUpdate], epoch: int | None) -> list[tuple[bool, Row]]:
     """(is_insert, row) for each op, in order, with an update folded into its row's insert in the same batch.
 
     A run that starts and ends between two writes (most short runs) becomes one
@@ -89,6 +90,8 @@ def _merged_rows(ops: Sequence[RunRecord | RunUpdate]) -> list[tuple[bool, Row]]
     for op in ops:
         if isinstance(op, RunRecord):
             row = list(record_values(op))
+            if epoch is not None:
+                row[_EPOCH] = epoch
             inserted[op.id] = row
             merged.append((True, row))
         elif isinstance(op, RunUpdate):

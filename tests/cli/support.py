@@ -48,9 +48,9 @@ class Server:
     the pipe may stay open a moment after the scheduler itself has exited.
     """
 
-    def __init__(self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, no_ui: bool = True) -> None:
         self.process = subprocess.Popen(
-            jobconsole_command("--no-ui", *args),
+            jobconsole_command(*(["--no-ui"] if no_ui else []), *args),
             cwd=cwd,
             env=clean_env(**(env or {})),
             stderr=subprocess.PIPE,

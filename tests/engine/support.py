@@ -38,6 +38,10 @@ class EventLog:
     def started(self, job: str, nth: int = 1, timeout: float = 10.0) -> RunRecord:
         return self._nth(RunStarted, job, nth, timeout)
 
+    def started_records(self) -> list[RunRecord]:
+        with self._condition:
+            return [e.record for e in self._events if isinstance(e, RunStarted)]
+
     def finished(self, job: str, nth: int = 1, timeout: float = 10.0) -> RunRecord:
         return self._nth(RunFinished, job, nth, timeout)
 

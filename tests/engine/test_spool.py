@@ -7,7 +7,7 @@ import logging
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import schedule
@@ -29,7 +29,7 @@ def finished(run_id: int, error: str = "") -> RunRecord:
 
 def test_a_garbled_spool_file_is_set_aside_and_start_goes_on(make_scheduler, store, tmp_path, caplog) -> None:
     spool_dir = tmp_path / "spool"
-    path, saved = Spool(spool_dir, store.url_label).save([finished(1), finished(2)])
+    path, saved = Spool(spool_dir, store.database_id()).save([finished(1), finished(2)])
     assert saved == 2 and path is not None
     # A torn last line (the disk filled, the machine lost power) and a line of garbage in the middle.
     lines = path.read_text().splitlines()
@@ -42,18 +42,23 @@ def test_a_garbled_spool_file_is_set_aside_and_start_goes_on(make_scheduler, sto
     aside = path.with_name(path.name + ".unreadable")
     assert aside.exists() and not path.exists()
     assert f"2 lines of the spool file {path} could not be read" in caplog.text and str(aside) in caplog.text
-    # And the scheduler works: a run after the replay gets an id after the replayed one.
+    # And the scheduler works: a run after the replay gets an id after every one in use.
     run_id = scheduler.run_job("feed").run_id
-    assert run_id == 2
     assert scheduler.wait_for_run(run_id, 10) and scheduler.flush()
-    assert [row.id for row in store.history(HistoryQuery()).rows] == [2, 1]
+    rows = store.history(HistoryQuery()).rows
+    assert rows[0].id == run_id and [row.id for row in rows] == sorted((row.id for row in rows), reverse=True)
+    # The daily occurrences since the replayed one fell while no scheduler ran: one row says so.
+    (missed,) = [row for row in rows if row.status is RunStatus.MISSED]
+    first = START.replace(day=27, hour=3)
+    assert missed.scheduled_for == first
+    assert missed.missed_count == ((datetime.now(timezone.utc) - timedelta(seconds=60) - first) // timedelta(days=1)) + 1
 
 
 def _save_with_file_size_limit(spool_dir: Path, limit: int, count: int) -> dict:
     """Spool.save in a child process whose files may not grow past ``limit`` bytes: a full disk, for real."""
     script = textwrap.dedent(f"""
         import json, resource, signal, sys
-        from datetime import datetime, timezone
+        from datetime import datetime, timedelta, timezone
         sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})
         from pathlib import Path
         from tests.engine.test_spool import finished

@@ -130,7 +130,7 @@ def test_plain_postgresql_scheme_uses_psycopg2(postgres_server: PostgresServer |
 
 
 def test_files_the_scheduler_creates_are_for_their_owner_only(tmp_path) -> None:
-    """The database, its lock and the spool hold tracebacks: 0600 files, a 0700 directory."""
+    """The database and the spool hold tracebacks: 0600 files, a 0700 directory."""
     import stat
 
     from jobconsole.engine.spool import Spool
@@ -139,12 +139,11 @@ def test_files_the_scheduler_creates_are_for_their_owner_only(tmp_path) -> None:
     database = tmp_path / "runs.db"
     store = open_store(f"sqlite:///{database}")
     try:
-        assert store.claim_for_scheduler("test") is None
-        made = [database, *tmp_path.glob("*.scheduler-lock"), *tmp_path.glob("runs.db-*")]
+        store.leadership("test").try_take()
+        made = [database, *tmp_path.glob("runs.db-*")]
         assert len(made) >= 2
         for path in made:
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
-        store.release_scheduler_claim()
     finally:
         store.close()
     spooled, _ = Spool(tmp_path / "spool", "sqlite:///runs.db").save([
