@@ -42,6 +42,9 @@ class Settings:
     tick_delay_seconds: float
     settle_seconds: float
     """Pause after the console has drawn before measuring, so start-up work is over."""
+    # 7. failover
+    failover_seconds: float
+    """How long the leader is broken in turn; 0 skips the part (the suite's chaos test runs it for 3 minutes)."""
 
 
 FULL = Settings(
@@ -72,6 +75,7 @@ FULL = Settings(
     scroll_keys_per_second=4.0,
     tick_delay_seconds=5.0,
     settle_seconds=2.0,
+    failover_seconds=600.0,
 )
 
 QUICK = Settings(
@@ -102,4 +106,5 @@ QUICK = Settings(
     scroll_keys_per_second=4.0,
     tick_delay_seconds=3.0,
     settle_seconds=0.5,
+    failover_seconds=0.0,
 )

@@ -23,7 +23,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from jobconsole.engine.live_run import LiveRun, success_of
@@ -55,13 +55,23 @@ class StartJournal:
         self._header = f"H\t{pid}\t{epoch}\t{host}\n"
         os.write(self._fd, self._header.encode())
         self._empty = True
+        self._jobs: dict[str, str] = {}
+        """Each job's part of a start line, formatted once."""
 
     def append(self, items: Iterable[object]) -> None:
         """One line per run started or ended, and per plain record (a skipped or missed occurrence)."""
         lines: list[str] = []
+        # A batch's runs share their start time and mostly their due time: each is formatted once.
+        stamps: dict[datetime | None, str] = {None: "-"}
         for item in items:
             if isinstance(item, LiveRun):
-                lines.append(_end_line(item) if item.finished else _start_line(item))
+                if item.finished:
+                    lines.append(_end_line(item))
+                    continue
+                scheduled = stamps.get(item.scheduled_for) or stamps.setdefault(item.scheduled_for, _ts(item.scheduled_for))
+                started = stamps.get(item.started_at) or stamps.setdefault(item.started_at, _ts(item.started_at))
+                job = self._jobs.get(item.spec.name) or self._jobs.setdefault(item.spec.name, _job_part(item))
+                lines.append(f"S\t{item.run_id}\t{scheduled}\t{started}\t{job}\n")
             elif isinstance(item, (RunRecord, RunUpdate)):
                 lines.append(f"R\t{encode_op(item)}\n")
         if lines and self._fd >= 0:
@@ -85,19 +95,21 @@ class StartJournal:
         self._fd = -1
 
 
-def _start_line(run: LiveRun) -> str:
-    mode = "P" if run.child is not None else "T"
-    return f"S\t{run.run_id}\t{mode}\t{_ts(run.scheduled_for)}\t{_ts(run.started_at)}\t{_ts(run.deadline)}\t{run.spec.name}\n"
+def _job_part(run: LiveRun) -> str:
+    """``mode, timeout seconds, name`` of a run's job (the name last: it may hold spaces)."""
+    spec = run.spec
+    return f"{'P' if run.child is not None else 'T'}\t{spec.timeout_seconds!r}\t{spec.name}"
 
 
 def _end_line(run: LiveRun) -> str:
-    row = run.end_row()
-    extra = json.dumps(
-        [row.error_message, row.message, row.traceback, row.lines_added, row.lines_processed], ensure_ascii=True
-    )
-    ended_by = row.ended_by.value if row.ended_by is not None else "-"
-    exit_code = "-" if row.exit_code is None else row.exit_code
-    return f"E\t{run.run_id}\t{row.status.value}\t{_ts(row.finished_at)}\t{ended_by}\t{exit_code}\t{extra}\n"
+    ending = run.ending
+    assert ending is not None
+    status, finished_at, error, outcome, ended_by, exit_code = ending
+    texts = (error, outcome.message, outcome.traceback, outcome.lines_added, outcome.lines_processed)
+    # Most runs end with nothing to say: no JSON for them.
+    extra = "-" if texts == (None, None, None, None, None) else json.dumps(texts, ensure_ascii=True)
+    code = "-" if exit_code is None else exit_code
+    return f"E\t{run.run_id}\t{status.value}\t{finished_at.timestamp()!r}\t{ended_by.value}\t{code}\t{extra}\n"
 
 
 @dataclass
@@ -132,7 +144,7 @@ def _read_line(line: str, contents: JournalContents) -> None:
         pid, epoch, host = rest.split("\t", 2)
         contents.pid, contents.epoch, contents.host = int(pid), int(epoch), host
     elif kind == "S":
-        run_id, mode, scheduled, started, deadline, name = rest.split("\t", 5)
+        run_id, scheduled, started, mode, timeout, name = rest.split("\t", 5)
         scheduled_for = _time(scheduled)
         started_at = _time(started)
         assert started_at is not None
@@ -144,13 +156,14 @@ def _read_line(line: str, contents: JournalContents) -> None:
             run_mode=RunMode.PROCESS if mode == "P" else RunMode.THREAD,
             scheduled_for=scheduled_for,
             started_at=started_at,
-            deadline_at=_time(deadline),
+            deadline_at=started_at + timedelta(seconds=float(timeout)),
             host=contents.host,
             pid=contents.pid,
         )
     elif kind == "E":
         run_id, status, finished, ended_by, exit_code, extra = rest.split("\t", 5)
-        error, message, traceback, lines_added, lines_processed = json.loads(extra)
+        texts = [None] * 5 if extra == "-" else json.loads(extra)
+        error, message, traceback, lines_added, lines_processed = texts
         finished_at = _time(finished)
         assert finished_at is not None
         final = RunStatus(status)

@@ -120,6 +120,11 @@ class LiveRun:
         return record
 
     @property
+    def ending(self) -> tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None:
+        """How the run ended (status, finished at, error, outcome, ended by, exit code); None while it runs."""
+        return self._end
+
+    @property
     def finished(self) -> bool:
         return self._end is not None
 

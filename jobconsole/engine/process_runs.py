@@ -23,6 +23,7 @@ from typing import Any
 
 from jobconsole.engine.jobs import JobFunc
 from jobconsole.engine.outcome import Outcome, describe_exception, run_job_body
+from jobconsole.engine.process_tree import become_subreaper, kill_tree, reap_children
 
 _context = multiprocessing.get_context("forkserver")
 
@@ -74,6 +75,7 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
         lifeline.recv()
     except (EOFError, OSError):
         pass
+    kill_tree(os.getpid())
     os.killpg(0, signal.SIGKILL)
 
 
@@ -88,6 +90,9 @@ def _on_sigterm(stop_event: PipeStopEvent, signum: int, _frame: object) -> None:
     set and it gets the grace like any stopped run; a second SIGTERM ends it."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if stop_event.terminating():
+        # The scheduler's SIGTERM reached the group; what left it goes too, before this process (its
+        # subreaper) ends and they would be handed to init.
+        kill_tree(os.getpid())
         os.kill(os.getpid(), signum)
         return
     global _stopped_by_signal
@@ -104,8 +109,10 @@ def _child_main(
     output: str | None,
 ) -> None:
     # A session of its own makes the child the leader of a new process group, so
-    # the parent can end it together with everything it started.
+    # the parent can end it together with everything it started; as subreaper it also
+    # keeps what leaves the group (see process_tree).
     os.setsid()
+    become_subreaper()
     if output is not None:
         # Under the console the terminal belongs to the UI: a job's prints go to the log instead.
         fd = os.open(output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -116,6 +123,9 @@ def _child_main(
     signal.signal(signal.SIGTERM, functools.partial(_on_sigterm, stop_event))
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     outcome = run_job_body(func, stop_event)
+    # The run is over: nothing it started outlives it.
+    kill_tree(os.getpid())
+    reap_children()
     if _stopped_by_signal:
         outcome = dataclasses.replace(outcome, stopped_by_signal=True)
     try:
@@ -256,8 +266,11 @@ class ChildProcess:
         return outcome, self._process.exitcode
 
     def signal_group(self, signum: int) -> None:
+        """Signal the run's process group; SIGKILL also kills whatever left the group (see process_tree)."""
         if self.pid is None:
             return
+        if signum == signal.SIGKILL and self._process.exitcode is None:
+            kill_tree(self.pid)
         try:
             os.killpg(self.pid, signum)
         except ProcessLookupError:

@@ -61,6 +61,15 @@ def _rows(items: Iterable[Pending]) -> list[Op]:
     return rows
 
 
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _log_refused(op: Op, error: Exception) -> None:
+    log.error("the database refused run record %d (%s): %r", op.id, _one_line(error), op)
+
+
 class RunRecorder:
     def __init__(
         self,
@@ -71,6 +80,7 @@ class RunRecorder:
         busy: Callable[[], bool] | None = None,
         max_linger_seconds: float = 0.5,
         on_written: Callable[[int, bool], None] | None = None,
+        on_refused: Callable[[Op, Exception], None] | None = None,
     ) -> None:
         self._sink = sink
         self._batch_size = batch_size
@@ -84,6 +94,8 @@ class RunRecorder:
         self._max_linger = max_linger_seconds
         # Told, on this thread, how many submitted items each batch wrote, and whether the database is reachable.
         self._on_written = on_written or (lambda _items, _ok: None)
+        # A record the database refuses (a bug, a constraint) is handed here, never dropped.
+        self._on_refused = on_refused or _log_refused
         self._flushing = 0
         self._condition = threading.Condition()
         self._queue: deque[Pending] = deque()
@@ -189,13 +201,18 @@ class RunRecorder:
             self.fenced = error
             log.error("%s; this scheduler writes no more run records", error)
             return False
-        except Exception:
-            log.exception("writing %d run records failed; writing them one by one", len(batch))
+        except Exception as error:
+            log.error("writing %d run records failed (%s); writing them one by one", len(batch), _one_line(error))
             for op in batch:
                 try:
                     self._sink.write([op])
-                except Exception:
-                    log.exception("dropping run record that the database refuses: %r", op)
+                except FencedError as fenced:
+                    self.fenced = fenced
+                    return False
+                except StoreUnavailableError:
+                    return self._write(batch[batch.index(op):])
+                except Exception as refused:
+                    self._on_refused(op, refused)
         if self._outage_started is not None:
             log.warning(
                 "database is back after %.1f s; wrote the run records kept in memory",

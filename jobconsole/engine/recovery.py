@@ -6,14 +6,15 @@ Both run on the starting thread before the engine loop starts dispatching.
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from jobconsole.engine.cadence import Cadence
 from jobconsole.engine.journal import JournalContents, journal_glob, journal_is_free, read_journal
 from jobconsole.engine.live_run import Origin, duration_ms
-from jobconsole.engine.spool import Spool, encode_op
+from jobconsole.engine.spool import Spool, keep_refused
 from jobconsole.errors import StoreUnavailableError
 from jobconsole.runs import RunRecord, RunStatus, RunUpdate
 from jobconsole.store import RunStore
@@ -22,15 +23,24 @@ log = logging.getLogger("jobconsole.engine")
 
 
 def replay_spool(store: RunStore, spool_dir: Path, database_key: str) -> int:
-    """Write the records an earlier scheduler saved while the database was down; how many were written."""
+    """Write the records an earlier scheduler saved while the database was down; how many were written.
+
+    A record whose id another run has taken meanwhile (a standby led while this
+    one was cut off) is written under a new id; one the database refuses all the
+    same is kept in a ``.refused`` file and said so. Nothing is dropped.
+    """
     spool = Spool(spool_dir, database_key)
     written = 0
     for path in spool.pending():
         ops, unreadable = spool.load(path)
         if ops:
-            store.write(ops)
-            written += len(ops)
-            log.warning("wrote %d run records saved in %s during an earlier outage", len(ops), path)
+            done, refused = _write_replayed(store, ops)
+            written += done
+            log.warning("wrote %d run records saved in %s during an earlier outage", done, path)
+            if refused:
+                aside = path.with_suffix(".refused")
+                keep_refused(aside, refused)
+                log.error("%d records saved in %s were refused by the database; kept in %s", len(refused), path, aside)
         if unreadable:
             aside = path.with_name(path.name + ".unreadable")
             path.rename(aside)
@@ -41,6 +51,43 @@ def replay_spool(store: RunStore, spool_dir: Path, database_key: str) -> int:
         else:
             path.unlink()
     return written
+
+
+def _write_replayed(store: RunStore, ops: list[RunRecord | RunUpdate]) -> tuple[int, list[RunRecord | RunUpdate]]:
+    """Write ``ops``; where an id is taken by another run, under new ids. (written, refused)."""
+    try:
+        store.write(ops)
+        return len(ops), []
+    except StoreUnavailableError:
+        raise
+    except Exception:
+        pass  # some record collides: one by one, below
+    renumbered: dict[int, int] = {}
+    next_id = store.max_run_id()
+    written = 0
+    refused: list[RunRecord | RunUpdate] = []
+    for op in ops:
+        op = replace(op, id=renumbered.get(op.id, op.id))
+        if isinstance(op, RunRecord):
+            stored = store.get_run(op.id)
+            if stored is not None and (stored.job_name, stored.started_at) == (op.job_name, op.started_at):
+                written += 1  # already there: an earlier replay got this far
+                continue
+            if stored is not None:
+                next_id += 1
+                renumbered[op.id] = next_id
+                op = replace(op, id=next_id)
+        try:
+            store.write([op])
+            written += 1
+        except StoreUnavailableError:
+            raise
+        except Exception:
+            refused.append(op)
+    if renumbered:
+        log.warning("%d replayed run records got new ids: theirs were taken meanwhile (%s)", len(renumbered),
+                    ", ".join(f"{old} → {new}" for old, new in renumbered.items()))
+    return written, refused
 
 
 def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin, epoch: int) -> list[RunRecord]:
@@ -78,7 +125,13 @@ def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin, epoch: in
     ]
 
 
-def replay_journals(store: RunStore, directory: Path, database_id: str, now: datetime) -> int:
+def replay_journals(
+    store: RunStore,
+    directory: Path,
+    database_id: str,
+    now: datetime,
+    cadences: Mapping[str, Cadence] | None = None,
+) -> int:
     """Write what the journals of schedulers that have ended hold and the database lacks; how many runs.
 
     A run whose start is journaled but not in the database gets its row: final
@@ -88,7 +141,13 @@ def replay_journals(store: RunStore, directory: Path, database_id: str, now: dat
     database refuses (its scheduled occurrence was recorded since) is kept
     in a ``.refused`` file beside the journal, and said so. Each journal is
     deleted once replayed.
+
+    A journaled run whose occurrence a ``missed`` row counts (the leader that
+    took over could not see this journal then: its scheduler was paused, not
+    dead) is the truth: the missed row is narrowed, or split, around it, using
+    the job's cadence from ``cadences``.
     """
+    cadences = cadences or {}
     recovered = 0
     for path in sorted(directory.glob(journal_glob(database_id))) if directory.is_dir() else []:
         if not journal_is_free(path):
@@ -97,7 +156,8 @@ def replay_journals(store: RunStore, directory: Path, database_id: str, now: dat
         refused: list[RunRecord | RunUpdate] = []
         for op in _journal_ops(store, contents, now):
             try:
-                store.write([op])
+                if not _unmiss(store, op, cadences):
+                    store.write([op])
                 recovered += 1
             except StoreUnavailableError:
                 raise
@@ -107,9 +167,7 @@ def replay_journals(store: RunStore, directory: Path, database_id: str, now: dat
             log.error("%d lines of the journal %s could not be read (torn or garbled)", contents.unreadable, path)
         if refused:
             aside = path.with_suffix(".refused")
-            fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            with os.fdopen(fd, "w") as file:
-                file.writelines(encode_op(op) + "\n" for op in refused)
+            keep_refused(aside, refused)
             log.error(
                 "%d records from the journal of pid %s on %s were refused by the database (their occurrence was "
                 "recorded since); kept in %s", len(refused), contents.pid, contents.host, aside,
@@ -121,6 +179,55 @@ def replay_journals(store: RunStore, directory: Path, database_id: str, now: dat
             )
         path.unlink()
     return recovered
+
+
+def _unmiss(store: RunStore, op: RunRecord | RunUpdate, cadences: Mapping[str, Cadence]) -> bool:
+    """If ``op`` is a run of an occurrence that a ``missed`` row counts, take it out of that row and
+    write ``op``; whether it was done."""
+    if not isinstance(op, RunRecord) or op.scheduled_for is None or op.job_name not in cadences:
+        return False
+    cadence = cadences[op.job_name]
+    missed = store.missed_row_at_or_before(op.job_name, op.scheduled_for)
+    if missed is None or missed.scheduled_for is None:
+        return False
+    before: list[datetime] = []
+    moment: datetime | None = missed.scheduled_for
+    count = missed.missed_count or 1
+    while moment is not None and moment < op.scheduled_for and len(before) < count:
+        before.append(moment)
+        moment = cadence.next_after(moment)
+    if moment != op.scheduled_for or len(before) >= count:
+        return False
+    after_count = count - len(before) - 1
+    after_first = cadence.next_after(op.scheduled_for) if after_count > 0 else None
+    note = f" (corrected: the occurrence at {op.scheduled_for:%Y-%m-%d %H:%M:%S} UTC ran, as run {op.id} shows)"
+    keep = None
+    if before:
+        keep = replace(missed, missed_count=len(before), error_message=_missed_text(before[0], before[-1], len(before)) + note)
+    add = None
+    if after_first is not None:
+        last = after_first
+        for _ in range(after_count - 1):
+            following = cadence.next_after(last)
+            if following is None:
+                break
+            last = following
+        add = replace(
+            missed, id=store.max_run_id() + 1, scheduled_for=after_first, missed_count=after_count,
+            error_message=_missed_text(after_first, last, after_count) + note,
+        )
+    if keep is None and add is not None:
+        keep, add = replace(add, id=missed.id), None
+    store.correct_missed(missed, keep, add)
+    store.write([op])
+    log.warning("run %d of %s, recovered from a journal, ran an occurrence recorded missed; the missed row is corrected",
+                op.id, op.job_name)
+    return True
+
+
+def _missed_text(first: datetime, last: datetime, count: int) -> str:
+    return (f"missed {count} occurrences from {first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC: "
+            "the scheduler leading then stopped before running them or before recording them")
 
 
 def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> list[RunRecord | RunUpdate]:

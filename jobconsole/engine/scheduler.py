@@ -39,7 +39,7 @@ from jobconsole.engine.journal import StartJournal
 from jobconsole.engine.recovery import abandon_stale_runs, replay_journals, replay_spool
 from jobconsole.engine.state_dir import LEGACY_SPOOL_DIR, state_directory
 from jobconsole.engine.snapshots import SnapshotBuilder
-from jobconsole.engine.spool import Spool
+from jobconsole.engine.spool import Spool, keep_refused
 from jobconsole.engine.stopping import StopPolicy
 from jobconsole.engine.timers import Timers
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
@@ -350,7 +350,8 @@ class JobScheduler:
         state = self.spool_dir = self.spool_dir or state_directory(database_id)
         rewritten = replay_spool(store, state, database_id) + replay_spool(store, Path(LEGACY_SPOOL_DIR), store.url_label)
         if store.persistent:
-            rewritten += replay_journals(store, state, database_id, now)
+            cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
+            rewritten += replay_journals(store, state, database_id, now, cadences)
             self._journal = StartJournal(state, database_id, term.instance, self._host, self._pid, term.epoch)
             self._loop.on_caught_up = self._journal.empty
         abandoned = abandon_stale_runs(store, now, (self._host, self._pid), term.epoch)
@@ -370,7 +371,9 @@ class JobScheduler:
             self._notify(record)
             self._emit(RunFinished(record))
         self.prepare_process_runs()
-        self._recorder = RunRecorder(store, busy=self._runs_starting, on_written=self._loop.note_written)
+        self._recorder = RunRecorder(
+            store, busy=self._runs_starting, on_written=self._loop.note_written, on_refused=self._keep_refused
+        )
         self._recorder.start()
         assert self._leadership is not None
         keeper = self._keeper = LeaseKeeper(
@@ -485,6 +488,19 @@ class JobScheduler:
             if self._owns_store:
                 self._store.close()
         self._loop.stop(lambda _e: dispatcher.set_state(EngineState.STOPPED))
+
+    def _keep_refused(self, op: RunRecord | RunUpdate, error: Exception) -> None:
+        """On the recorder's thread: a record the database refused goes to a file, with one line saying where."""
+        assert self.spool_dir is not None
+        path = self.spool_dir / f"refused-{self._database_id}.jsonl"
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        try:
+            keep_refused(path, [op])
+        except OSError as os_error:
+            log.error("the database refused run record %d (%s), and it could not be kept in %s: %s",
+                      op.id, reason, path, os_error.strerror or os_error)
+            return
+        log.error("the database refused run record %d (%s); it is kept in %s", op.id, reason, path)
 
     def _release_lease(self) -> None:
         """Give the lease up so that a standby takes over at once, not when it would lapse."""

@@ -123,3 +123,13 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def keep_refused(path: Path, ops: Sequence[Op]) -> None:
+    """Append records the database refused to ``path`` (owner-only), one JSON line each, for a person to look at."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        _write_all(fd, "".join(encode_op(op) + "\n" for op in ops).encode("utf-8"))
+    finally:
+        os.close(fd)

@@ -118,6 +118,29 @@ class RunStore:
         with self._guard(f"reading run {run_id}"), self._engine.connect() as connection:
             return self._reads.get_run(connection, run_id)
 
+    def missed_row_at_or_before(self, job_name: str, moment: datetime) -> RunRecord | None:
+        """The job's latest ``missed`` row starting at or before ``moment`` (it may cover ``moment``)."""
+        table = runs_table.c
+        statement = (
+            select(table.id)
+            .where(table.job_name == job_name, table.status == RunStatus.MISSED.value, table.scheduled_for <= moment)
+            .order_by(table.scheduled_for.desc())
+            .limit(1)
+        )
+        with self._guard(f"reading missed occurrences of {job_name}"), self._engine.connect() as connection:
+            run_id = connection.scalar(statement)
+            return None if run_id is None else self._reads.get_run(connection, int(run_id))
+
+    def correct_missed(self, row: RunRecord, keep: RunRecord | None, add: RunRecord | None) -> None:
+        """Replace the ``missed`` row ``row`` by ``keep`` (same id; None: delete it) and ``add`` (a new row),
+        in one transaction: an occurrence it counted turned out to have run."""
+        records = [record for record in (keep, add) if record is not None]
+        epoch = row.leader_epoch if self.term is None else self.term.epoch
+        with self._guard(f"correcting missed row {row.id}"), self._engine.begin() as connection:
+            connection.execute(runs_table.delete().where(_ID == row.id))
+            for statement in self._writer.statements(records, epoch):
+                connection.exec_driver_sql(statement.sql, statement.parameters)
+
     def history(self, query: HistoryQuery) -> HistoryPage:
         """One page of history, newest first, by keyset on the run id (never OFFSET).
 

@@ -94,3 +94,15 @@ def return_unprintable_result(stop_event) -> JobResult:
 
 def fail_with_a_huge_traceback(stop_event) -> None:
     raise ValueError("x" * 200_000)
+
+
+def detach_a_daemon(pid_file: str, then_spin: bool, stop_event) -> JobResult:
+    """Start a process that leaves the run's group and session (``setsid -f``, as a daemon does), write
+    its pid to ``pid_file``, then return at once or (``then_spin``) ignore stop_event and spin."""
+    subprocess.run(["setsid", "-f", "sh", "-c", f'echo $$ > "{pid_file}.tmp" && mv "{pid_file}.tmp" "{pid_file}" && exec sleep 1000'],
+                   check=True)
+    while not Path(pid_file).exists():
+        time.sleep(0.01)
+    while then_spin:
+        time.time()
+    return JobResult(success=True)

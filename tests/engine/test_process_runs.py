@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -122,3 +123,27 @@ def test_a_result_that_cannot_be_pickled_still_comes_back_as_facts(make_schedule
     assert row.status is RunStatus.FAILED
     assert row.error_message == "LockedResourceError: vendor API held the lock"
     assert row.lines_processed == 5
+
+
+@pytest.mark.parametrize("then_spin", [False, True], ids=["run-returns", "run-times-out"])
+def test_a_descendant_that_left_the_process_group_ends_with_the_run(make_scheduler, store, tmp_path, then_spin) -> None:
+    """``setsid -f``: the daemon is in another session and group, out of reach of killpg."""
+    pid_file = tmp_path / "daemon"
+    scheduler = make_scheduler(grace_seconds=0.5, kill_after_seconds=2)
+    job = functools.partial(jobs_for_tests.detach_a_daemon, str(pid_file), then_spin)
+    scheduler.register("daemonizes", job, schedule.every().day.at("03:00"), run_in_process=True,
+                       timeout_minutes=0.02)  # 1.2 s
+    scheduler.start()
+    run_id = scheduler.run_job("daemonizes").run_id
+    assert scheduler.wait_for_run(run_id, 30)
+    ended = time.monotonic()
+    daemon = int(pid_file.read_text())
+    while not _gone(daemon) and time.monotonic() - ended < 2:
+        time.sleep(0.01)
+    survived = not _gone(daemon)
+    if survived:
+        os.kill(daemon, signal.SIGKILL)  # the test's own leftover
+    assert not survived, f"the daemon {daemon} outlived its run"
+    scheduler.flush()
+    row = store.get_run(run_id)
+    assert row.status is (RunStatus.TIMED_OUT if then_spin else RunStatus.SUCCEEDED)

@@ -85,3 +85,44 @@ def test_on_a_full_disk_the_spool_keeps_what_fits_and_leaves_no_torn_or_empty_fi
     nothing = _save_with_file_size_limit(tmp_path / "empty", limit=0, count=22)
     assert nothing == {"path": None, "saved": 0}
     assert not list((tmp_path / "empty").iterdir())
+
+
+def test_a_spooled_record_whose_id_was_taken_meanwhile_gets_a_new_one(make_scheduler, store, tmp_path, caplog) -> None:
+    """A scheduler cut off from the database spooled run 1 at shutdown; meanwhile a standby led and
+    recorded its own run 1. Replaying must neither fail the start nor overwrite that row."""
+    spool_dir = tmp_path / "spool"
+    Spool(spool_dir, store.database_id()).save([finished(1, "from the spool")])
+    theirs = RunRecord(id=1, job_name="other", triggered_by=TriggeredBy.MANUAL, status=RunStatus.SUCCEEDED,
+                       run_mode=RunMode.THREAD, scheduled_for=None, started_at=START + timedelta(hours=1),
+                       finished_at=START + timedelta(hours=1), success=True)
+    store.write([theirs])
+    scheduler = make_scheduler(spool_dir=spool_dir)
+    with caplog.at_level(logging.WARNING, logger="jobconsole.engine"):
+        scheduler.start()
+    assert store.get_run(1).job_name == "other"
+    moved = store.get_run(2)
+    assert (moved.job_name, moved.error_message) == ("feed", "run 1 failed from the spool")
+    assert "1 → 2" in caplog.text
+    assert list(spool_dir.glob("*.jsonl")) == []
+
+
+def test_the_spool_is_found_from_any_directory_and_any_spelling_of_the_url(tmp_path, monkeypatch) -> None:
+    """It is keyed to the database's own id and kept in the state directory, not the working directory."""
+    from jobconsole.engine import JobScheduler
+    from jobconsole.engine.state_dir import state_directory
+    from jobconsole.store import open_store
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    first = open_store(f"sqlite:///{tmp_path / 'data' / 'runs.db'}")
+    Spool(state_directory(first.database_id()), first.database_id()).save([finished(1)])
+    first.close()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    spelled_otherwise = open_store(f"sqlite:///../elsewhere/../data/./runs.db")
+    scheduler = JobScheduler(spelled_otherwise, notifiers=[])
+    scheduler.start()
+    try:
+        assert spelled_otherwise.get_run(1).error_message == "run 1 failed "
+    finally:
+        scheduler.shutdown()
+        spelled_otherwise.close()

@@ -1,0 +1,61 @@
+"""Replaying a journal: runs the database never got are written, and a run that a takeover counted as
+missed (its scheduler was paused, not dead, so its journal could not be read then) corrects that row."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import schedule
+
+from jobconsole.engine.cadence import ScheduleCadence
+from jobconsole.engine.recovery import replay_journals
+from jobconsole.runs import HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
+
+T = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
+
+
+def journal(directory: Path, database_id: str, lines: list[str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"journal-{database_id}-paused.log"
+    path.write_text("H\t4242\t3\tapp-1\n" + "".join(line + "\n" for line in lines))
+    return path
+
+
+def started(run_id: int, at: datetime) -> str:
+    ts = at.timestamp()
+    return f"S\t{run_id}\t{ts!r}\t{ts + 0.001!r}\tT\t60.0\ttick"
+
+
+def ended(run_id: int, at: datetime) -> str:
+    return f'E\t{run_id}\tsucceeded\t{at.timestamp() + 0.002!r}\treturned\t-\t[null, null, null, null, null]'
+
+
+def test_a_journaled_run_inside_a_missed_range_splits_it(store, tmp_path) -> None:
+    store.term = store.leadership("new leader").try_take()
+    store.write([RunRecord(
+        id=10, job_name="tick", triggered_by=TriggeredBy.SCHEDULED, status=RunStatus.MISSED, run_mode=RunMode.THREAD,
+        scheduled_for=T, started_at=T + timedelta(seconds=9), finished_at=T + timedelta(seconds=9), duration_ms=0,
+        missed_count=5, error_message="missed 5 occurrences",
+    )])
+    state = tmp_path / "state"
+    path = journal(state, store.database_id(), [started(7, T + timedelta(seconds=2)), ended(7, T + timedelta(seconds=2))])
+    cadence = ScheduleCadence.from_job(schedule.every(1).seconds)
+    assert replay_journals(store, state, store.database_id(), T + timedelta(seconds=30), {"tick": cadence}) == 1
+    assert not path.exists() and not list(state.glob("*.refused"))
+    rows = sorted(store.history(HistoryQuery()).rows, key=lambda row: row.scheduled_for)
+    assert [(row.status, row.scheduled_for - T, row.missed_count) for row in rows] == [
+        (RunStatus.MISSED, timedelta(0), 2),
+        (RunStatus.SUCCEEDED, timedelta(seconds=2), None),
+        (RunStatus.MISSED, timedelta(seconds=3), 2),
+    ]
+    assert all("as run 7 shows" in row.error_message for row in rows if row.status is RunStatus.MISSED)
+
+
+def test_a_journaled_start_without_its_end_is_recorded_abandoned_with_the_scheduler_that_ran_it(store, tmp_path) -> None:
+    state = tmp_path / "state"
+    journal(state, store.database_id(), [started(1, T)])
+    assert replay_journals(store, state, store.database_id(), T + timedelta(seconds=30)) == 1
+    (row,) = store.history(HistoryQuery()).rows
+    assert row.status is RunStatus.ABANDONED and (row.host, row.pid) == ("app-1", 4242)
+    assert "recovered from its journal" in row.error_message

@@ -1,0 +1,122 @@
+"""A database made by release 0.1.0 (before migrations) is upgraded on open, with every row kept."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text, create_engine, insert, inspect,
+    text,
+)
+
+from jobconsole.runs import HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
+from jobconsole.store import open_store
+from jobconsole.store.migrations import HEAD
+
+START = datetime(2026, 11, 20, 3, 0, tzinfo=timezone.utc)
+
+
+def release_0_1_schema() -> tuple[MetaData, Table]:
+    """``scheduled_job_runs`` exactly as release 0.1.0 created it (``metadata.create_all``)."""
+    metadata = MetaData()
+    table = Table(
+        "scheduled_job_runs", metadata,
+        Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=False),
+        Column("job_name", String(200), nullable=False),
+        Column("triggered_by", String(16), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("run_mode", String(16), nullable=False),
+        Column("scheduled_for", DateTime(timezone=True)),
+        Column("started_at", DateTime(timezone=True), nullable=False),
+        Column("finished_at", DateTime(timezone=True)),
+        Column("deadline_at", DateTime(timezone=True)),
+        Column("success", Boolean()),
+        Column("error_message", Text()),
+        Column("traceback", Text()),
+        Column("message", Text()),
+        Column("lines_added", Integer()),
+        Column("lines_processed", Integer()),
+        Column("duration_ms", BigInteger()),
+        Column("ended_by", String(16)),
+        Column("exit_code", Integer()),
+        Column("host", String(255)),
+        Column("pid", Integer()),
+        Index("ix_scheduled_job_runs_job_name_id", "job_name", "id"),
+        Index("ix_scheduled_job_runs_success_id", "success", "id"),
+        Index("ix_scheduled_job_runs_success_started_at", "success", "started_at"),
+        Index("ix_scheduled_job_runs_status", "status"),
+    )
+    return metadata, table
+
+
+def test_a_database_of_release_0_1_is_upgraded_with_every_row_kept(database_url: str) -> None:
+    metadata, table = release_0_1_schema()
+    engine = create_engine(database_url)
+    metadata.create_all(engine)
+    is_sqlite = engine.dialect.name == "sqlite"
+    old_rows = [
+        {"id": i, "job_name": "feed", "triggered_by": "scheduled", "status": "succeeded", "run_mode": "thread",
+         "scheduled_for": START.replace(tzinfo=None) if is_sqlite else START,
+         "started_at": START.replace(tzinfo=None) if is_sqlite else START,
+         "success": True, "lines_added": i, "host": "old-host", "pid": 100 + i}
+        for i in range(1, 4)
+    ]
+    # Release 0.1 could record one occurrence twice (two schedulers at once): the upgrade keeps both.
+    old_rows.append({**old_rows[0], "id": 4})
+    with engine.begin() as connection:
+        connection.execute(insert(table), old_rows)
+    engine.dispose()
+
+    store = open_store(database_url)
+    try:
+        rows = sorted(store.history(HistoryQuery()).rows, key=lambda row: row.id)
+        assert [(row.id, row.job_name, row.status, row.lines_added, row.host) for row in rows] == [
+            (1, "feed", RunStatus.SUCCEEDED, 1, "old-host"),
+            (2, "feed", RunStatus.SUCCEEDED, 2, "old-host"),
+            (3, "feed", RunStatus.SUCCEEDED, 3, "old-host"),
+            (4, "feed", RunStatus.SUCCEEDED, 1, "old-host"),
+        ]
+        assert all(row.leader_epoch is None and row.missed_count is None for row in rows)
+        # The new columns and tables work: a count past 32 bits, a leader's term.
+        store.term = store.leadership("test").try_take()
+        store.write([RunRecord(
+            id=5, job_name="feed", triggered_by=TriggeredBy.SCHEDULED, status=RunStatus.SUCCEEDED,
+            run_mode=RunMode.THREAD, scheduled_for=START, started_at=START, lines_processed=3_000_000_000,
+        )])
+        new = store.get_run(5)
+        assert new.lines_processed == 3_000_000_000 and new.leader_epoch == 1
+        assert store.database_id()
+    finally:
+        store.close()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
+            assert {"jobconsole_leadership", "jobconsole_schedulers", "jobconsole_identity"} <= set(
+                inspect(connection).get_table_names()
+            )
+    finally:
+        engine.dispose()
+    # Opening it again finds it current and changes nothing.
+    store = open_store(database_url)
+    try:
+        assert store.max_run_id() == 5
+    finally:
+        store.close()
+
+
+def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from jobconsole.store.models import metadata
+
+    open_store(database_url).close()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": engine.dialect.name != "sqlite"})
+            differences = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
