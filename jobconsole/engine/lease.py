@@ -1,4 +1,9 @@
-"""Keeping the lease: renewals on a thread of their own, and whether dispatching is safe right now.
+"""This scheduler's seat on the database: taking the lease or standing by, keeping it, giving it up.
+
+:class:`Seat` takes the lease (or waits as a standby until it can), and gives
+it up at a clean shutdown so that a standby takes over at once.
+:class:`LeaseKeeper` renews it on a thread of its own and says whether
+dispatching is safe right now.
 
 A leader dispatches only while its lease is surely still its own: until
 :data:`SAFETY_MARGIN_SECONDS` before the lease would lapse, counted from when
@@ -19,11 +24,15 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from jobconsole.engine.local_process import is_gone, note_ended, process_key
 from jobconsole.errors import StoreUnavailableError
+from jobconsole.store import RunStore
 from jobconsole.store.leadership import LeaseHolder, Leadership, Term
 
 log = logging.getLogger("jobconsole.engine")
 
+STANDBY_POLL_SECONDS = 1.0
+"""How often a standby looks whether the leader's lease has lapsed."""
 RENEW_EVERY_SECONDS = 2.0
 SAFETY_MARGIN_SECONDS = 1.0
 LEASE_THREAD = "jobconsole-lease"
@@ -111,3 +120,74 @@ class LeaseKeeper:
             log.error(
                 "the lease could not be confirmed before it ran out: dispatching stopped until the database answers"
             )
+
+
+class Seat:
+    """One scheduler process's place on one database: leader (with a :class:`Term`) or not yet."""
+
+    def __init__(self, store: RunStore, holder: str, lease_seconds: float) -> None:
+        self._store = store
+        self.leadership = store.leadership(holder, process_key(), lease_seconds)
+        self.term: Term | None = None
+        self._taken_at = 0.0
+        self.keeper: LeaseKeeper | None = None
+
+    def try_take(self) -> Term | LeaseHolder:
+        """Take the lease if it is free: the term (the store then writes under it); else who holds it."""
+        began = time.monotonic()
+        with self._store.guard("taking the scheduler's lease"):
+            taken = self.leadership.try_take(is_gone)
+        if isinstance(taken, Term):
+            self.term = self._store.term = taken
+            self._taken_at = began
+        return taken
+
+    def stand_by(self, until: threading.Event) -> bool:
+        """Wait as a standby until the lease is taken (True) or ``until`` is set (False); one log line
+        whenever the leader changes."""
+        said: tuple[str, int] | None = None
+        lease = self.leadership.lease_seconds
+        while not until.is_set():
+            try:
+                taken = self.try_take()
+            except StoreUnavailableError as error:
+                log.warning("standing by: %s; trying again", error)
+                until.wait(lease / 2)
+                continue
+            if not isinstance(taken, LeaseHolder):
+                return True
+            if said != (taken.holder, taken.epoch):
+                said = (taken.holder, taken.epoch)
+                log.info(
+                    "standing by: %s leads %s (term %d); this scheduler takes over if its lease lapses",
+                    taken.holder, self._store.url_label, taken.epoch,
+                )
+            until.wait(STANDBY_POLL_SECONDS)
+        try:
+            with self._store.guard("leaving the standbys"):
+                self.leadership.leave()
+        except StoreUnavailableError:
+            pass
+        return False
+
+    def keep(self, on_lost: Callable[[LeaseHolder], None], on_regained: Callable[[], None]) -> LeaseKeeper:
+        """Start renewing the lease taken by :meth:`try_take`."""
+        assert self.term is not None, "keep() before the lease was taken"
+        keeper = self.keeper = LeaseKeeper(
+            self.leadership, self.term, self._taken_at, on_lost, on_regained, self._store.guard
+        )
+        keeper.start()
+        return keeper
+
+    def give_up(self, *, release: bool) -> None:
+        """Stop renewing; ``release`` the lease (not when replaced) so that a standby takes over at once."""
+        if self.keeper is not None:
+            self.keeper.stop()
+        note_ended(self.leadership.instance)
+        if not release or self.term is None:
+            return
+        try:
+            with self._store.guard("giving up the scheduler's lease"):
+                self.leadership.release(self.term)
+        except StoreUnavailableError as error:
+            log.warning("could not give up the lease (%s); a standby takes over when it lapses", error)

@@ -7,19 +7,74 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from jobconsole.engine.cadence import Cadence
+from jobconsole.engine.dispatch import MISSED_COUNT_LIMIT
 from jobconsole.engine.journal import JournalContents, journal_glob, journal_is_free, read_journal
 from jobconsole.engine.live_run import Origin, duration_ms
 from jobconsole.engine.spool import Spool, keep_refused
+from jobconsole.engine.state_dir import LEGACY_SPOOL_DIR
 from jobconsole.errors import StoreUnavailableError
 from jobconsole.runs import RunRecord, RunStatus, RunUpdate
 from jobconsole.store import RunStore
 
 log = logging.getLogger("jobconsole.engine")
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What a scheduler that has just taken the lease found and repaired, for the engine loop to start from."""
+
+    rewritten: bool
+    """Rows were written or changed: readers must read the history again."""
+    abandoned: list[RunRecord]
+    last_id: int
+    failures: list[datetime]
+    last_occurrences: dict[str, datetime]
+
+
+def recover(
+    store: RunStore,
+    state: Path,
+    database_id: str,
+    now: datetime,
+    origin: Origin,
+    epoch: int,
+    cadences: Mapping[str, Cadence],
+) -> Recovered:
+    """Everything a new leader does before dispatching: the spools and journals earlier schedulers left,
+    the runs they left running, and where each job's schedule stands."""
+    rewritten = replay_spool(store, state, database_id)
+    rewritten += replay_spool(store, Path(LEGACY_SPOOL_DIR), store.url_label)
+    if store.persistent:
+        rewritten += replay_journals(store, state, database_id, now, cadences)
+    abandoned = abandon_stale_runs(store, now, origin, epoch)
+    return Recovered(
+        rewritten=rewritten > 0 or bool(abandoned),
+        abandoned=abandoned,
+        last_id=store.max_run_id(),
+        failures=sorted(store.failure_times_since(now - timedelta(hours=24))),
+        last_occurrences=_last_occurrences(store, cadences),
+    )
+
+
+def _last_occurrences(store: RunStore, cadences: Mapping[str, Cadence]) -> dict[str, datetime]:
+    """Each job's last occurrence in the table: a ``missed`` row stands for several, the last of which counts."""
+    result: dict[str, datetime] = {}
+    for name, (first, count) in store.last_occurrences(list(cadences)).items():
+        last: datetime | None = first
+        for _ in range(min(count, MISSED_COUNT_LIMIT) - 1):
+            following = cadences[name].next_after(last) if last is not None else None
+            if following is None:
+                break
+            last = following
+        if last is not None:
+            result[name] = last
+    return result
 
 
 def replay_spool(store: RunStore, spool_dir: Path, database_key: str) -> int:
@@ -90,6 +145,17 @@ def _write_replayed(store: RunStore, ops: list[RunRecord | RunUpdate]) -> tuple[
     return written, refused
 
 
+def _abandoned(row: RunRecord, now: datetime, why: str) -> dict[str, Any]:
+    """The fields that mark ``row``'s run abandoned at ``now``, for ``why``."""
+    return {
+        "status": RunStatus.ABANDONED,
+        "finished_at": now,
+        "success": False,
+        "duration_ms": duration_ms(row.started_at, now),
+        "error_message": f"abandoned: {why}",
+    }
+
+
 def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin, epoch: int) -> list[RunRecord]:
     """Mark every ``running`` row ``abandoned``, whatever host it came from; their final records.
 
@@ -102,19 +168,12 @@ def abandon_stale_runs(store: RunStore, now: datetime, origin: Origin, epoch: in
     if not stale:
         return []
     updates = [
-        RunUpdate(
-            id=row.id,
-            status=RunStatus.ABANDONED,
-            finished_at=now,
-            success=False,
-            duration_ms=duration_ms(row.started_at, now),
-            error_message=(
-                f"abandoned: the scheduler running it (pid {row.pid} on {row.host}"
-                f"{'' if row.leader_epoch is None else f', term {row.leader_epoch}'}) stopped leading before the run "
-                f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler taking over as pid {pid} on {host}, "
-                f"term {epoch}"
-            ),
-        )
+        RunUpdate(id=row.id, **_abandoned(row, now, (
+            f"the scheduler running it (pid {row.pid} on {row.host}"
+            f"{'' if row.leader_epoch is None else f', term {row.leader_epoch}'}) stopped leading before the run "
+            f"ended; found at {now:%Y-%m-%d %H:%M:%S} UTC by the scheduler taking over as pid {pid} on {host}, "
+            f"term {epoch}"
+        )))
         for row in stale
     ]
     store.write(updates)
@@ -246,17 +305,10 @@ def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> l
         if end is not None:
             ops.append(replace(start, **{k: v for k, v in vars(end).items() if k != "id"}))
         else:
-            ops.append(replace(
-                start,
-                status=RunStatus.ABANDONED,
-                finished_at=now,
-                success=False,
-                duration_ms=duration_ms(start.started_at, now),
-                error_message=(
-                    f"abandoned: the scheduler running it (pid {start.pid} on {start.host}) ended before the run "
-                    f"did, and before it had recorded the run; recovered from its journal at {now:%Y-%m-%d %H:%M:%S} UTC"
-                ),
-            ))
+            ops.append(replace(start, **_abandoned(start, now, (
+                f"the scheduler running it (pid {start.pid} on {start.host}) ended before the run did, and "
+                f"before it had recorded the run; recovered from its journal at {now:%Y-%m-%d %H:%M:%S} UTC"
+            ))))
     for record in contents.records:
         if isinstance(record, RunRecord) and store.get_run(record.id) is None:
             ops.append(record)

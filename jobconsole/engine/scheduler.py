@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -28,18 +27,17 @@ from jobconsole.engine.dispatch import TRAIL, Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
 from jobconsole.engine.executors import ProcessExecutor, RunExecutors, ThreadExecutor
 from jobconsole.engine.jobs import OWNER_ATTRIBUTE, build_job_spec
-from jobconsole.engine.lease import LeaseKeeper
+from jobconsole.engine.journal import StartJournal
+from jobconsole.engine.lease import Seat
 from jobconsole.engine.live_run import LiveRun
-from jobconsole.engine.local_process import is_gone, note_ended, process_key
 from jobconsole.engine.loop import EngineLoop
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.process_runs import prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
-from jobconsole.engine.journal import StartJournal
-from jobconsole.engine.recovery import abandon_stale_runs, replay_journals, replay_spool
-from jobconsole.engine.state_dir import LEGACY_SPOOL_DIR, state_directory
+from jobconsole.engine.recovery import recover
 from jobconsole.engine.snapshots import SnapshotBuilder
-from jobconsole.engine.spool import Spool, keep_refused
+from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
+from jobconsole.engine.state_dir import state_directory
 from jobconsole.engine.stopping import StopPolicy
 from jobconsole.engine.timers import Timers
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
@@ -48,13 +46,11 @@ from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import FailureNotice, Notifier
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
-from jobconsole.store.leadership import LEASE_SECONDS, Leadership, LeaseHolder, Term
+from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
 
 log = logging.getLogger("jobconsole.engine")
 
 TRAIL_LOAD_THREAD = "jobconsole-load-trails"
-STANDBY_POLL_SECONDS = 1.0
-"""How often a standby looks whether the leader's lease has lapsed."""
 _WRITE_CLEARANCE_SECONDS = 0.05
 """The recorder starts no write this close before runs are due."""
 
@@ -112,10 +108,7 @@ class JobScheduler:
         self._host = socket.gethostname()
         self._pid = os.getpid()
         self._lease_seconds = lease_seconds
-        self._leadership: Leadership | None = None
-        self._term: Term | None = None
-        self._lease_began = 0.0
-        self._keeper: LeaseKeeper | None = None
+        self._seat: Seat | None = None
         self._on_replaced: list[Callable[[], None]] = []
 
         # Lifecycle, guarded by _lifecycle (the facade's only lock; it guards no scheduling state).
@@ -271,47 +264,28 @@ class JobScheduler:
         """
         if self._claimed:
             return True
-        said: tuple[str, int] | None = None
-        while not until.is_set():
-            try:
-                taken = self._try_take()
-            except StoreUnavailableError as error:
-                log.warning("standing by: %s; trying again", error)
-                until.wait(self._lease_seconds / 2)
-                continue
-            if not isinstance(taken, LeaseHolder):
-                return True
-            if said != (taken.holder, taken.epoch):
-                said = (taken.holder, taken.epoch)
-                log.info(
-                    "standing by: %s leads %s (term %d); this scheduler takes over if its lease lapses",
-                    taken.holder, self._require_store().url_label, taken.epoch,
-                )
-            until.wait(STANDBY_POLL_SECONDS)
-        if self._leadership is not None:
-            try:
-                with self._require_store().guard("leaving the standbys"):
-                    self._leadership.leave()
-            except StoreUnavailableError:
-                pass
-        return False
+        taken = self._seat_on_store().stand_by(until)
+        if taken:
+            self._took_lease()
+        return taken
 
-    def _try_take(self) -> Term | LeaseHolder:
+    def _seat_on_store(self) -> Seat:
         if self._store is None:
             self._store = open_store(self._database_url or DEFAULT_DATABASE_URL)
             self._owns_store = True
-        store = self._store
-        if self._leadership is None:
-            self._leadership = store.leadership(f"pid {self._pid} on {self._host}", process_key(), self._lease_seconds)
-        began = time.monotonic()
-        with store.guard("taking the scheduler's lease"):
-            taken = self._leadership.try_take(is_gone)
+        if self._seat is None:
+            self._seat = Seat(self._store, f"pid {self._pid} on {self._host}", self._lease_seconds)
+        return self._seat
+
+    def _try_take(self) -> Term | LeaseHolder:
+        taken = self._seat_on_store().try_take()
         if isinstance(taken, Term):
-            self._term = store.term = taken
-            self._lease_began = began
-            self._claimed = True
-            self._builder.database = store.url_label
+            self._took_lease()
         return taken
+
+    def _took_lease(self) -> None:
+        self._claimed = True
+        self._builder.database = self._require_store().url_label
 
     def on_replaced(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` (on another thread) if another scheduler takes over while this one leads."""
@@ -343,27 +317,24 @@ class JobScheduler:
         self._notifiers = NotifierSet(
             default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
         )
-        term = self._term
-        assert term is not None
+        seat = self._seat
+        assert seat is not None and seat.term is not None
+        term = seat.term
         now = self._clock.now()
         database_id = self._database_id = store.database_id()
         state = self.spool_dir = self.spool_dir or state_directory(database_id)
-        rewritten = replay_spool(store, state, database_id) + replay_spool(store, Path(LEGACY_SPOOL_DIR), store.url_label)
+        cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
+        found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences)
         if store.persistent:
-            cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
-            rewritten += replay_journals(store, state, database_id, now, cadences)
             self._journal = StartJournal(state, database_id, term.instance, self._host, self._pid, term.epoch)
             self._loop.on_caught_up = self._journal.empty
-        abandoned = abandon_stale_runs(store, now, (self._host, self._pid), term.epoch)
-        last_id = store.max_run_id()
-        failures = sorted(store.failure_times_since(now - timedelta(hours=24)))
-        last_occurrences = store.last_occurrences(list(self._dispatcher.specs))
+        abandoned = found.abandoned
 
         def prepare(_effects: Effects) -> None:
             dispatcher = self._dispatcher
-            dispatcher.last_id = last_id
-            dispatcher.failures.extend(failures)
-            if rewritten > 0 or abandoned:
+            dispatcher.last_id = found.last_id
+            dispatcher.failures.extend(found.failures)
+            if found.rewritten:
                 dispatcher.note_history_rewritten()
 
         self._loop.call(prepare)
@@ -375,12 +346,7 @@ class JobScheduler:
             store, busy=self._runs_starting, on_written=self._loop.note_written, on_refused=self._keep_refused
         )
         self._recorder.start()
-        assert self._leadership is not None
-        keeper = self._keeper = LeaseKeeper(
-            self._leadership, term, self._lease_began, self._replaced, lambda: self._loop.post(lambda _e: None), store.guard
-        )
-        self._dispatcher.may_dispatch = keeper.valid
-        keeper.start()
+        self._dispatcher.may_dispatch = seat.keep(self._replaced, lambda: self._loop.post(lambda _e: None)).valid
         self._loop.start()
 
         previous = None
@@ -388,7 +354,7 @@ class JobScheduler:
             previous = (f"the scheduler {term.previous}", now - timedelta(seconds=term.previous_for))
 
         def arm(effects: Effects) -> None:
-            self._dispatcher.arm_all(now, last_occurrences, effects, previous)
+            self._dispatcher.arm_all(now, found.last_occurrences, effects, previous)
             self._dispatcher.set_state(EngineState.RUNNING)
 
         self._loop.call(arm)
@@ -459,8 +425,6 @@ class JobScheduler:
         self._loop.call(begin)
         self._loop.when_drained().wait()
         self._pool.close()
-        if self._keeper is not None:
-            self._keeper.stop()
         fenced = False
         left: list[RunRecord | RunUpdate] = []
         if self._recorder is not None:
@@ -480,11 +444,9 @@ class JobScheduler:
             self._loop.call(lambda _e: journal.close(keep=bool(left)))
         if self._notifiers is not None:
             self._notifiers.close(5.0)
-        if self._leadership is not None:
-            note_ended(self._leadership.instance)
+        if self._seat is not None:
+            self._seat.give_up(release=not fenced)
         if self._store is not None:
-            if not fenced:
-                self._release_lease()
             if self._owns_store:
                 self._store.close()
         self._loop.stop(lambda _e: dispatcher.set_state(EngineState.STOPPED))
@@ -492,41 +454,11 @@ class JobScheduler:
     def _keep_refused(self, op: RunRecord | RunUpdate, error: Exception) -> None:
         """On the recorder's thread: a record the database refused goes to a file, with one line saying where."""
         assert self.spool_dir is not None
-        path = self.spool_dir / f"refused-{self._database_id}.jsonl"
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        try:
-            keep_refused(path, [op])
-        except OSError as os_error:
-            log.error("the database refused run record %d (%s), and it could not be kept in %s: %s",
-                      op.id, reason, path, os_error.strerror or os_error)
-            return
-        log.error("the database refused run record %d (%s); it is kept in %s", op.id, reason, path)
-
-    def _release_lease(self) -> None:
-        """Give the lease up so that a standby takes over at once, not when it would lapse."""
-        if self._leadership is None or self._term is None or self._store is None:
-            return
-        try:
-            with self._store.guard("giving up the scheduler's lease"):
-                self._leadership.release(self._term)
-        except StoreUnavailableError as error:
-            log.warning("could not give up the lease (%s); a standby takes over when it lapses", error)
+        keep_refused_record(self.spool_dir / f"refused-{self._database_id}.jsonl", op, error)
 
     def _spool(self, left: list[RunRecord | RunUpdate]) -> None:
-        """Save the records the database never took, for the next start; say what could not be saved."""
-        assert self._store is not None and self.spool_dir is not None
-        try:
-            path, saved = Spool(self.spool_dir, self._database_id).save(left)
-        except OSError as error:
-            path, saved = None, 0
-            log.error("could not create a spool file in %s: %s", self.spool_dir, error.strerror or error)
-        if saved:
-            log.error(
-                "the database stayed unreachable: %d run records saved to %s; they are written on the next start",
-                saved, path,
-            )
-        if saved < len(left):
-            log.error("%d run records were lost: the disk had no room for them in %s", len(left) - saved, self.spool_dir)
+        assert self.spool_dir is not None
+        spool_unwritten(Spool(self.spool_dir, self._database_id), left)
 
     def wait_for_run(self, run_id: int, timeout: float | None = None) -> bool:
         """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from typing import Any
 from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, RunUpdate, TriggeredBy
 
 Op = RunRecord | RunUpdate
+log = logging.getLogger("jobconsole.engine")
 
 _ENUMS: dict[str, type[enum.Enum]] = {
     "status": RunStatus,
@@ -133,3 +135,32 @@ def keep_refused(path: Path, ops: Sequence[Op]) -> None:
         _write_all(fd, "".join(encode_op(op) + "\n" for op in ops).encode("utf-8"))
     finally:
         os.close(fd)
+
+
+def keep_refused_record(path: Path, op: Op, error: Exception) -> None:
+    """Keep a record the database refused in ``path``, with one log line saying why and where."""
+    text = str(error).strip()
+    reason = text.splitlines()[0] if text else type(error).__name__
+    try:
+        keep_refused(path, [op])
+    except OSError as os_error:
+        log.error("the database refused run record %d (%s), and it could not be kept in %s: %s",
+                  op.id, reason, path, os_error.strerror or os_error)
+        return
+    log.error("the database refused run record %d (%s); it is kept in %s", op.id, reason, path)
+
+
+def spool_unwritten(spool: Spool, left: Sequence[Op]) -> None:
+    """Save the records the database never took, for the next start; say what could not be saved."""
+    try:
+        path, saved = spool.save(left)
+    except OSError as error:
+        path, saved = None, 0
+        log.error("could not create a spool file in %s: %s", spool.directory, error.strerror or error)
+    if saved:
+        log.error(
+            "the database stayed unreachable: %d run records saved to %s; they are written on the next start",
+            saved, path,
+        )
+    if saved < len(left):
+        log.error("%d run records were lost: the disk had no room for them in %s", len(left) - saved, spool.directory)

@@ -171,20 +171,27 @@ class RunStore:
                 result[job_name] = [RunStatus(status) for status in reversed(newest_first)]
         return result
 
-    def last_occurrences(self, job_names: Sequence[str]) -> dict[str, datetime]:
-        """Each job's latest scheduled occurrence that a leader recorded (run, skipped or missed); jobs without one are left out."""
+    def last_occurrences(self, job_names: Sequence[str]) -> dict[str, tuple[datetime, int]]:
+        """Each job's latest scheduled row that a leader recorded (run, skipped or missed): its
+        ``scheduled_for`` and how many occurrences it stands for from there (a ``missed`` row's count,
+        else 1). Jobs without one are left out."""
         table = runs_table.c
-        statement = select(func.max(table.scheduled_for)).where(
-            table.job_name == bindparam("job_name"),
-            table.triggered_by == "scheduled",
-            table.leader_epoch.is_not(None),
+        statement = (
+            select(table.scheduled_for, table.missed_count)
+            .where(
+                table.job_name == bindparam("job_name"),
+                table.triggered_by == "scheduled",
+                table.leader_epoch.is_not(None),
+            )
+            .order_by(table.scheduled_for.desc())
+            .limit(1)
         )
-        result: dict[str, datetime] = {}
+        result: dict[str, tuple[datetime, int]] = {}
         with self._guard("reading the jobs' last occurrences"), self._engine.connect() as connection:
             for job_name in job_names:
-                last = connection.execute(statement, {"job_name": job_name}).scalar()
-                if last is not None:
-                    result[job_name] = last
+                row = connection.execute(statement, {"job_name": job_name}).one_or_none()
+                if row is not None and row[0] is not None:
+                    result[job_name] = (row[0], int(row[1] or 1))
         return result
 
     def failure_times_since(self, since: datetime) -> list[datetime]:

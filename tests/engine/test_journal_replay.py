@@ -59,3 +59,28 @@ def test_a_journaled_start_without_its_end_is_recorded_abandoned_with_the_schedu
     (row,) = store.history(HistoryQuery()).rows
     assert row.status is RunStatus.ABANDONED and (row.host, row.pid) == ("app-1", 4242)
     assert "recovered from its journal" in row.error_message
+
+
+def test_a_restart_after_a_missed_row_counts_on_from_its_last_occurrence(make_scheduler, store) -> None:
+    """A missed row stands for several occurrences: the next start must not count them again."""
+    from jobconsole.engine import ManualClock
+    from tests.engine import jobs_for_tests
+
+    earlier = store.leadership("earlier leader")
+    store.term = earlier.try_take()
+    store.write([RunRecord(
+        id=1, job_name="tick", triggered_by=TriggeredBy.SCHEDULED, status=RunStatus.MISSED, run_mode=RunMode.THREAD,
+        scheduled_for=T, started_at=T, finished_at=T, duration_ms=0, missed_count=3, error_message="missed 3",
+    )])
+    earlier.release(store.term)
+    store.term = None
+    clock = ManualClock(T + timedelta(minutes=10))
+    scheduler = make_scheduler(clock=clock)
+    scheduler.register("tick", jobs_for_tests.succeed, schedule.every(1).seconds)
+    scheduler.start()
+    scheduler.settle()
+    missed = sorted((row for row in store.history(HistoryQuery()).rows if row.status is RunStatus.MISSED),
+                    key=lambda row: row.scheduled_for)
+    assert [(row.scheduled_for - T, row.missed_count) for row in missed][0] == (timedelta(0), 3)
+    # The next one starts right after the third occurrence, at T + 3 s, and nothing is counted twice.
+    assert missed[1].scheduled_for == T + timedelta(seconds=3)

@@ -118,7 +118,7 @@ def test_the_spool_is_found_from_any_directory_and_any_spelling_of_the_url(tmp_p
     Spool(state_directory(first.database_id()), first.database_id()).save([finished(1)])
     first.close()
     monkeypatch.chdir(tmp_path / "elsewhere")
-    spelled_otherwise = open_store(f"sqlite:///../elsewhere/../data/./runs.db")
+    spelled_otherwise = open_store("sqlite:///../elsewhere/../data/./runs.db")
     scheduler = JobScheduler(spelled_otherwise, notifiers=[])
     scheduler.start()
     try:

@@ -1,7 +1,7 @@
 """The failover scenario, shared by tests/cli/test_failover.py and the benchmark's failover part.
 
-Three ``jobconsole --no-ui`` schedulers on one PostgreSQL database run ``tests.cli.jobs_tick`` (a job due
-every second whose body appends a line to a file). Every 10-15 s the leader is broken, in turn: kill -9,
+Three ``jobconsole --no-ui`` schedulers on one PostgreSQL database run ``tests.cli.jobs_tick`` (jobs due
+every second whose bodies append a line to a file). Every 10-15 s the leader is broken, in turn: kill -9,
 SIGSTOP (woken after a standby took over, it must find out and exit 75), and its database sessions
 terminated (it must keep leading). A killed scheduler is started again. Afterwards one more start replays
 any journal left behind, and :func:`read_outcome` holds the table against the bodies that ran.
@@ -29,9 +29,9 @@ FAULTS = ("kill -9", "SIGSTOP", "sessions terminated")
 class Cluster:
     """The schedulers, and what the database says about who leads."""
 
-    def __init__(self, url: str, ticks: Path) -> None:
+    def __init__(self, url: str, ticks: Path, jobs: tuple[str, ...]) -> None:
         self.url = url
-        self.env = {"JOBCONSOLE_TEST_TICKS": str(ticks)}
+        self.env = {"JOBCONSOLE_TEST_TICKS": str(ticks), **({"JOBCONSOLE_TEST_TOCK": "1"} if "tock" in jobs else {})}
         self.servers: list[Server] = []
         self._engine = create_engine(url)
 
@@ -95,10 +95,11 @@ class ChaosLog:
     """Exit codes of paused leaders woken after they were replaced (75 each)."""
 
 
-def run_chaos(url: str, ticks: Path, seconds: float, seed: int = 7) -> ChaosLog:
-    """Break the leader every 10-15 s for ``seconds``; stop everything; replay what was left."""
+def run_chaos(url: str, ticks: Path, seconds: float, jobs: tuple[str, ...] = ("tick",), seed: int = 7) -> ChaosLog:
+    """Break the leader every 10-15 s for ``seconds``; stop everything; replay what was left.
+    ``jobs``: ``("tick",)`` or ``("tick", "tock")``, each due every second."""
     open_store(url).close()  # the schema, before anyone polls the lease
-    cluster = Cluster(url, ticks)
+    cluster = Cluster(url, ticks, jobs)
     rng = random.Random(seed)
     chaos = ChaosLog()
     for _ in range(3):
@@ -166,12 +167,29 @@ class Outcome:
         return max(self.ran - self.bodies - self.abandoned, 0)
 
 
-def read_outcome(url: str, ticks: Path) -> Outcome:
+def read_outcome(url: str, ticks: Path, jobs: tuple[str, ...] = ("tick",)) -> Outcome:
+    """The table held against the bodies that ran, summed over ``jobs`` (each checked on its own grid)."""
     store = open_store(url)
     try:
-        rows = list(store.history(HistoryQuery(limit=1_000_000, job_name="tick")).rows)
+        rows = {job: list(store.history(HistoryQuery(limit=1_000_000, job_name=job)).rows) for job in jobs}
     finally:
         store.close()
+    lines = ticks.read_text().splitlines() if ticks.exists() else []
+    parts = [_outcome_of(rows[job], sum(1 for line in lines if line.split()[0] == job)) for job in jobs]
+    return Outcome(
+        rows=[row for part in parts for row in part.rows],
+        occurrences=sum(p.occurrences for p in parts),
+        twice=sum(p.twice for p in parts),
+        absent=sum(p.absent for p in parts),
+        bodies=sum(p.bodies for p in parts),
+        ran=sum(p.ran for p in parts),
+        abandoned=sum(p.abandoned for p in parts),
+        not_final=sum(p.not_final for p in parts),
+        longest_gap=max(p.longest_gap for p in parts),
+    )
+
+
+def _outcome_of(rows: list[RunRecord], bodies: int) -> Outcome:
     covered: list[datetime] = []
     for row in rows:
         assert row.scheduled_for is not None
@@ -187,7 +205,7 @@ def read_outcome(url: str, ticks: Path) -> Outcome:
         occurrences=span,
         twice=len(covered) - len(distinct),
         absent=span - len(distinct),
-        bodies=len(ticks.read_text().splitlines()) if ticks.exists() else 0,
+        bodies=bodies,
         ran=len(ran),
         abandoned=sum(1 for row in ran if row.status is RunStatus.ABANDONED),
         not_final=sum(1 for row in rows if not row.status.is_final),
