@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.failover import read_outcome, run_chaos
+from tests.support.failover import describe_gaps, read_outcome, run_chaos
 
 CHAOS_SECONDS = float(os.environ.get("JOBCONSOLE_CHAOS_SECONDS", "180"))
 TAKEOVER_LIMIT = 15.0
@@ -36,7 +36,7 @@ def test_three_schedulers_with_the_leader_killed_in_turn_run_each_occurrence_at_
     assert chaos.replaced_exits == [75] * chaos.faults.count("SIGSTOP")
     assert outcome.not_final == 0
     assert outcome.twice == 0, "an occurrence is in the table twice"
-    assert outcome.absent == 0, "an occurrence is missing from the table"
+    assert outcome.absent == 0, "an occurrence is missing from the table:\n" + describe_gaps(outcome.rows)
     assert outcome.lost == 0, "a body ran that has no row (lost, or run twice)"
     assert outcome.false == 0, "rows claim runs that never happened"
     assert outcome.longest_gap <= TAKEOVER_LIMIT

@@ -213,5 +213,28 @@ def _outcome_of(rows: list[RunRecord], bodies: int) -> Outcome:
     )
 
 
+def describe_gaps(rows: list[RunRecord]) -> str:
+    """The rows on either side of each hole in a job's grid, for a failure message."""
+    lines: list[str] = []
+    by_job: dict[str, list[RunRecord]] = {}
+    for row in rows:
+        by_job.setdefault(row.job_name, []).append(row)
+    for job, job_rows in by_job.items():
+        job_rows.sort(key=lambda row: row.scheduled_for or datetime.min)
+        previous: RunRecord | None = None
+        previous_end: datetime | None = None
+        for row in job_rows:
+            assert row.scheduled_for is not None
+            count = row.missed_count if row.status is RunStatus.MISSED and row.missed_count else 1
+            if previous is not None and previous_end is not None and row.scheduled_for - previous_end > timedelta(seconds=1.001):
+                for each in (previous, row):
+                    lines.append(
+                        f"{job} run {each.id} {each.status.value} for {each.scheduled_for:%H:%M:%S.%f} started "
+                        f"{each.started_at:%H:%M:%S.%f} term {each.leader_epoch} pid {each.pid}: {each.error_message}"
+                    )
+            previous, previous_end = row, row.scheduled_for + timedelta(seconds=count - 1)
+    return "\n".join(lines)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
