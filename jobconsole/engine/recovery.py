@@ -214,6 +214,8 @@ def replay_journals(
         contents = read_journal(path)
         refused: list[RunRecord | RunUpdate] = []
         for op in _journal_ops(store, contents, now):
+            if op.id == _NEW_ID:
+                op = replace(op, id=store.max_run_id() + 1)
             try:
                 if not _unmiss(store, op, cadences):
                     store.write([op])
@@ -272,7 +274,7 @@ def _unmiss(store: RunStore, op: RunRecord | RunUpdate, cadences: Mapping[str, C
                 break
             last = following
         add = replace(
-            missed, id=store.max_run_id() + 1, scheduled_for=after_first, missed_count=after_count,
+            missed, id=max(store.max_run_id(), op.id) + 1, scheduled_for=after_first, missed_count=after_count,
             error_message=_missed_text(after_first, last, after_count) + note,
         )
     if keep is None and add is not None:
@@ -289,9 +291,12 @@ def _missed_text(first: datetime, last: datetime, count: int) -> str:
             "the scheduler leading then stopped before running them or before recording them")
 
 
+_NEW_ID = -1
+"""Marks a replayed record whose id another run took meanwhile: it gets the next free id when written."""
+
+
 def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> list[RunRecord | RunUpdate]:
     ops: list[RunRecord | RunUpdate] = []
-    next_id = store.max_run_id()
     for run_id, start in contents.starts.items():
         end = contents.ends.get(run_id)
         stored = store.get_run(run_id)
@@ -300,8 +305,7 @@ def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> l
                 ops.append(end)
             continue
         if stored is not None:
-            next_id += 1
-            start = replace(start, id=next_id)
+            start = replace(start, id=_NEW_ID)
         if end is not None:
             ops.append(replace(start, **{k: v for k, v in vars(end).items() if k != "id"}))
         else:
@@ -310,9 +314,11 @@ def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> l
                 f"before it had recorded the run; recovered from its journal at {now:%Y-%m-%d %H:%M:%S} UTC"
             ))))
     for record in contents.records:
-        if isinstance(record, RunRecord) and store.get_run(record.id) is None:
+        if not isinstance(record, RunRecord):
+            continue
+        stored = store.get_run(record.id)
+        if stored is None:
             ops.append(record)
-        elif isinstance(record, RunRecord):
-            next_id += 1
-            ops.append(replace(record, id=next_id))
+        elif (stored.job_name, stored.started_at, stored.status) != (record.job_name, record.started_at, record.status):
+            ops.append(replace(record, id=_NEW_ID))
     return ops

@@ -37,19 +37,26 @@ def test_a_journaled_run_inside_a_missed_range_splits_it(store, tmp_path) -> Non
         id=10, job_name="tick", triggered_by=TriggeredBy.SCHEDULED, status=RunStatus.MISSED, run_mode=RunMode.THREAD,
         scheduled_for=T, started_at=T + timedelta(seconds=9), finished_at=T + timedelta(seconds=9), duration_ms=0,
         missed_count=5, error_message="missed 5 occurrences",
+    ), RunRecord(
+        # The journal's run 7 was never recorded, and the new leader has given id 7 to a run of its own.
+        id=7, job_name="other", triggered_by=TriggeredBy.MANUAL, status=RunStatus.SUCCEEDED, run_mode=RunMode.THREAD,
+        scheduled_for=None, started_at=T + timedelta(seconds=20), finished_at=T + timedelta(seconds=20),
     )])
     state = tmp_path / "state"
     path = journal(state, store.database_id(), [started(7, T + timedelta(seconds=2)), ended(7, T + timedelta(seconds=2))])
     cadence = ScheduleCadence.from_job(schedule.every(1).seconds)
     assert replay_journals(store, state, store.database_id(), T + timedelta(seconds=30), {"tick": cadence}) == 1
     assert not path.exists() and not list(state.glob("*.refused"))
-    rows = sorted(store.history(HistoryQuery()).rows, key=lambda row: row.scheduled_for)
+    assert store.get_run(7).job_name == "other"
+    rows = sorted(store.history(HistoryQuery(job_name="tick")).rows, key=lambda row: row.scheduled_for)
+    assert len({row.id for row in rows} | {7}) == 4
     assert [(row.status, row.scheduled_for - T, row.missed_count) for row in rows] == [
         (RunStatus.MISSED, timedelta(0), 2),
         (RunStatus.SUCCEEDED, timedelta(seconds=2), None),
         (RunStatus.MISSED, timedelta(seconds=3), 2),
     ]
-    assert all("as run 7 shows" in row.error_message for row in rows if row.status is RunStatus.MISSED)
+    (ran,) = [row for row in rows if row.status is RunStatus.SUCCEEDED]
+    assert all(f"as run {ran.id} shows" in row.error_message for row in rows if row.status is RunStatus.MISSED)
 
 
 def test_a_journaled_start_without_its_end_is_recorded_abandoned_with_the_scheduler_that_ran_it(store, tmp_path) -> None:
