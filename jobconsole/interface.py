@@ -74,7 +74,7 @@ class EngineSnapshot:
     demo: bool
     jobs: Sequence[JobView]
     """Sorted by next run, jobs without a next run last."""
-    running: tuple[LiveRunView, ...]
+    running: Sequence[LiveRunView]
     """Oldest first."""
     failures_24h: int
     revision: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -63,7 +64,7 @@ class RunningPane(Vertical):
     def table(self) -> RunningTable:
         return self.query_one(RunningTable)
 
-    def show(self, runs: tuple[LiveRunView, ...], now: datetime, palette: Palette) -> None:
+    def show(self, runs: Sequence[LiveRunView], now: datetime, palette: Palette) -> None:
         self._runs, self._now, self._palette = runs, now, palette
         self.set_class(not runs, "-empty")
         table = self.table

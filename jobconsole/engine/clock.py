@@ -21,6 +21,10 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    real_time: bool
+    """Whether the clock moves by itself and waits end on time (the engine may then wake a
+    moment ahead of a large batch to prepare it; a test's clock moves only when told)."""
+
     def now(self) -> datetime:
         """The current wall-clock time, timezone-aware UTC."""
         ...
@@ -39,6 +43,8 @@ class Clock(Protocol):
 
 class SystemClock:
     """The machine's clocks; waits use the condition's own timeout."""
+
+    real_time = True
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)

@@ -49,6 +49,8 @@ class Effects:
     events: list[RunEvent] = field(default_factory=list)
     notices: list[RunRecord] = field(default_factory=list)
     done: list[threading.Event] = field(default_factory=list)
+    journal: bytes | None = None
+    """The start journal's lines for ``records``, when made ahead (a staged batch)."""
 
 
 class Dispatcher:
@@ -190,6 +192,21 @@ class Dispatcher:
             due.arm(name, following)
             start_run(spec, TriggeredBy.SCHEDULED, when, now, now_mono, effects)
 
+    def restamp(self, effects: Effects, now: datetime, now_mono: float) -> None:
+        """The runs of ``effects``, made ahead of their release, were released later than planned:
+        they start now (their rows, deadlines and "started" events say so)."""
+        restamped: set[int] = set()
+        for run in effects.tasks:
+            run.restamp(now, now_mono)
+            self._deadlines.add(run.deadline_mono, run.run_id)
+            restamped.add(run.run_id)
+        effects.events = [
+            RunStarted(self.live[event.record.id].record)
+            if isinstance(event, RunStarted) and event.record.id in restamped
+            else event
+            for event in effects.events
+        ]
+
     def trigger(self, name: str, effects: Effects) -> CommandResult:
         """Start a run of ``name`` now, unless one is already in progress (the result says why)."""
         spec = self.specs.get(name)
@@ -319,10 +336,12 @@ class Dispatcher:
     def on_deadlines(self, now_mono: float, effects: Effects) -> None:
         for run_id in self._deadlines.pop_due(now_mono):
             run = self.live.get(run_id)
-            if run is None:
+            if run is None or run.deadline_mono > now_mono:
+                # Ended already, or restamped (a later entry holds its deadline).
                 self._deadlines.note_popped_stale()
                 continue
-            self._time_out(run, effects)
+            if not run.timed_out:
+                self._time_out(run, effects)
 
     def _time_out(self, run: LiveRun, effects: Effects) -> None:
         """A run passed its deadline: set its stop_event; escalate a process run."""

@@ -51,6 +51,10 @@ class DueQueue:
             self._pop_bucket()
         return None
 
+    def earliest_size(self) -> int:
+        """How many jobs the earliest bucket holds (stale names included: an upper bound)."""
+        return len(self._heap[0][2]) if self.earliest() is not None else 0
+
     def earliest_is_due(self, now: datetime) -> bool:
         earliest = self.earliest()
         return earliest is not None and earliest <= now

@@ -60,6 +60,10 @@ class StartJournal:
 
     def append(self, items: Iterable[object]) -> None:
         """One line per run started or ended, and per plain record (a skipped or missed occurrence)."""
+        self.write(self.lines(items))
+
+    def lines(self, items: Iterable[object]) -> bytes:
+        """The lines :meth:`append` would write, without writing them (a batch made ahead of its release)."""
         lines: list[str] = []
         # A batch's runs share their start time and mostly their due time: each is formatted once.
         stamps: dict[datetime | None, str] = {None: "-"}
@@ -74,8 +78,11 @@ class StartJournal:
                 lines.append(f"S\t{item.run_id}\t{scheduled}\t{started}\t{job}\n")
             elif isinstance(item, (RunRecord, RunUpdate)):
                 lines.append(f"R\t{encode_op(item)}\n")
-        if lines and self._fd >= 0:
-            os.write(self._fd, "".join(lines).encode())
+        return "".join(lines).encode()
+
+    def write(self, data: bytes) -> None:
+        if data and self._fd >= 0:
+            os.write(self._fd, data)
             self._empty = False
 
     def empty(self) -> None:

@@ -88,6 +88,12 @@ class LiveRun:
         """0: nothing of the run handed to the database yet; 1: its row; 2: its row and its end."""
         self._end: tuple[RunStatus, datetime, str | None, Outcome, EndedBy, int | None] | None = None
 
+    def restamp(self, started_at: datetime, started_mono: float) -> None:
+        """The run was made ahead of its release and released late: it starts at ``started_at``."""
+        self.started_at = started_at
+        self.deadline_mono = started_mono + self.spec.timeout_seconds
+        self._record = None
+
     @property
     def deadline(self) -> datetime:
         """For people (the Running pane, the row); the timeout itself fires at ``deadline_mono``."""
@@ -209,7 +215,8 @@ class LiveRun:
     def pid(self) -> int | None:
         return self.child.pid if self.child is not None else None
 
-    def view(self) -> LiveRunView:
+    def view(self, state: LiveState, pid: int | None) -> LiveRunView:
+        """The run as shown, in ``state`` with ``pid`` (as a snapshot captured them); any thread may call it."""
         return LiveRunView(
             run_id=self.run_id,
             job_name=self.spec.name,
@@ -217,6 +224,6 @@ class LiveRun:
             triggered_by=self.triggered_by,
             started_at=self.started_at,
             deadline=self.deadline,
-            pid=self.pid,
-            state=self.state,
+            pid=pid,
+            state=state,
         )

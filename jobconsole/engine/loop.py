@@ -9,6 +9,10 @@ without any lock. Replies to commands, run listeners and "run ended" waiters
 are served after the publish, so whoever hears of a change sees it in the
 snapshot too, and no snapshot shows a change the recorder was not yet given.
 
+A large batch of jobs due at one instant is made just ahead of it and handed
+over at it (:meth:`EngineLoop._dispatch_staged`), so that its last run does not
+start late by the time it takes to make the first ones.
+
 Waits are on the injected clock's monotonic reading; due times are wall-clock
 and converted to a wait at each sleep, which is capped, so a wall-clock step is
 noticed within :data:`MAX_SLEEP_SECONDS` and handled once.
@@ -47,11 +51,17 @@ _GIVE_WAY_SECONDS = 0.5
 """The longest runs' ends wait for runs still to start."""
 _GIVE_WAY_STEP = 0.001
 _GC_PAUSE_SECONDS = 0.5
-"""The longest the collector stays paused for runs to start."""
+"""The longest the collector stays paused for a batch of runs to start, end and be recorded."""
 _STUCK_SECONDS = 0.02
 """Workers that take no run for this long are stuck in long runs: the ends are recorded meanwhile."""
 _PUBLISH_AT_LEAST_EVERY = 0.1
 """While runs wait for workers, publishing waits too, but no longer than this (real seconds)."""
+STAGE_MIN_RUNS = 50
+"""A batch of at least this many jobs due at one instant is prepared ahead of its due time."""
+_STAGE_BASE_SECONDS = 0.002
+_STAGE_MAX_SECONDS = 0.1
+_RESTAMP_SECONDS = 0.001
+"""Runs released later than planned by more than this get their start time and deadline from the release."""
 
 
 class Reply(Generic[T]):
@@ -90,6 +100,7 @@ class EngineLoop:
         apply_early: Callable[[Effects], None],
         apply_late: Callable[[Effects], None],
         backlog: Callable[[], int],
+        prepare: Callable[[Effects], None] = lambda _effects: None,
     ) -> None:
         self._clock = clock
         self._dispatcher = dispatcher
@@ -100,6 +111,8 @@ class EngineLoop:
         self._apply_late = apply_late
         """Sets "run ended" events, sends notices, calls listeners: after the publish."""
         self._backlog = backlog
+        self._prepare = prepare
+        """Does ahead of a staged batch's release what :attr:`_apply_early` can use (the journal's lines)."""
         self._condition = threading.Condition()
         self._inbox: deque[tuple[Message, Reply[Any] | None]] = deque()
         self._completions: deque[tuple[LiveRun, Outcome, EndedBy, int | None]] = deque()
@@ -116,12 +129,18 @@ class EngineLoop:
         self._gc_paused = 0.0
         """When the loop paused the garbage collector for a batch of runs to start (0: it did not)."""
         self._unpublished = False
+        self._stages = getattr(clock, "real_time", False)
+        """Whether large batches are prepared ahead of their due time (real clocks only)."""
+        self._stage_per_run = 20e-6
+        """Seconds one run of a batch took to prepare, as last measured (a cautious guess at first)."""
+        self._stage_wait = threading.Condition()
         # Recorder progress, reported from its thread as messages.
         self._submitted = 0
         self._written = 0
         self._store_ok = True
         self.on_caught_up: Callable[[], None] = lambda: None
         """Called on the loop's thread when the recorder has written everything handed to it."""
+        self._in_turn = False
         self.next_due: datetime | None = None
         """The earliest due time as of the loop's last turn; read by the recorder's thread to keep clear of it."""
         self._published: EngineSnapshot = builder.build(dispatcher, clock.now(), True, 0)
@@ -136,6 +155,13 @@ class EngineLoop:
                 if not self.running:
                     self._publish(self._clock.now())
         return self._published
+
+    @property
+    def busy(self) -> bool:
+        """Whether the loop is handling a turn or has work waiting; read by the recorder's thread, which
+        then holds its writes (a write and a busy loop share the interpreter badly: each row the driver
+        writes waits for the loop to let go of it)."""
+        return self._in_turn or bool(self._completions) or bool(self._inbox)
 
     @property
     def running(self) -> bool:
@@ -226,10 +252,13 @@ class EngineLoop:
     def _run(self) -> None:
         while not self._exit:
             messages, completions = self._wait_for_work()
+            self._in_turn = True
             try:
                 self._turn(messages, completions)
             except Exception:  # a bug of ours: one turn is lost, not the scheduler
                 log.exception("internal error in the engine loop; the scheduler keeps going")
+            finally:
+                self._in_turn = False
 
     def _wait_for_work(self) -> tuple[list[tuple[Message, Reply[Any] | None]], bool]:
         with self._condition:
@@ -252,7 +281,7 @@ class EngineLoop:
                 candidates.append(at - now_mono)
         due = self._dispatcher.due.earliest()
         if due is not None and self._dispatcher.may_dispatch():
-            candidates.append((due - clock.now()).total_seconds())
+            candidates.append((due - clock.now()).total_seconds() - self._stage_lead())
         if self._unpublished or self._gc_paused:
             candidates.append(0.02)
         return min(candidates)
@@ -293,16 +322,25 @@ class EngineLoop:
         for callback in self._timers.pop_due(now_mono):
             callback(effects)
         dispatcher.on_deadlines(now_mono, effects)
-        if dispatcher.due.earliest_is_due(now) and dispatcher.may_dispatch():
+        earliest = dispatcher.due.earliest()
+        if earliest is not None and earliest <= now and dispatcher.may_dispatch():
             self._dispatch_due(now, now_mono, effects)
+        elif (
+            earliest is not None
+            and (lead := self._stage_lead()) > 0
+            and (earliest - now).total_seconds() <= lead
+            and dispatcher.may_dispatch()
+        ):
+            self._dispatch_staged(earliest, now_mono + (earliest - now).total_seconds(), effects)
         else:
             self._apply_early(effects)
         self.next_due = dispatcher.due.earliest()
         if dispatcher.changed or self._unpublished:
             quiet = quiet and not (effects.events or effects.done or effects.notices or self._idle_waiters)
-            if quiet and self._backlog():
-                # Runs are waiting for workers: publishing can wait (the next turn comes within 20 ms),
-                # but not for ever.
+            if quiet and (self._backlog() or (self._stages and len(effects.tasks) >= STAGE_MIN_RUNS)):
+                # Runs are waiting for workers, or a batch of them has just started and will mostly have
+                # ended by the next turn: publishing can wait (the next turn comes within 20 ms), but
+                # not for ever.
                 if self._unpublished_since is None:
                     self._unpublished_since = time.monotonic()
                 if time.monotonic() - self._unpublished_since < _PUBLISH_AT_LEAST_EVERY:
@@ -316,19 +354,62 @@ class EngineLoop:
 
     def _dispatch_due(self, now: datetime, now_mono: float, effects: Effects) -> None:
         """Start every due run and hand the runs to the workers, with the garbage collector paused
-        (if the application has it on) until the workers have taken every run: a thousand runs due
-        at once allocate enough to set off several collections, and each, a full one above all,
-        is a pause for every run still to start. The collector is on again within
-        :data:`_GC_PAUSE_SECONDS` whatever happens, and catches up then."""
+        (if the application has it on) until the batch is over: a thousand runs due at once
+        allocate enough to set off several collections, and each, a full one above all, is a
+        pause for every run still to start, and then for their ends and their rows. The
+        collector is on again once the workers have taken every run, the loop has handled
+        every end handed to it and the recorder has written every row, so it runs while the
+        engine is idle; and within :data:`_GC_PAUSE_SECONDS` whatever happens."""
         if not self._gc_paused and gc.isenabled():
             gc.disable()
             self._gc_paused = time.monotonic()
         self._dispatcher.on_due(now, now_mono, effects)
         self._apply_early(effects)
 
+    def _stage_lead(self) -> float:
+        """How long before a batch is due the loop wakes to prepare it (0: it is made when due)."""
+        if not self._stages:
+            return 0.0
+        size = self._dispatcher.due.earliest_size()
+        if size < STAGE_MIN_RUNS:
+            return 0.0
+        return min(_STAGE_BASE_SECONDS + 2 * self._stage_per_run * size, _STAGE_MAX_SECONDS)
+
+    def _dispatch_staged(self, due: datetime, due_mono: float, effects: Effects) -> None:
+        """Make a large batch's runs just before it is due, and hand them to the workers when it is.
+
+        Making a thousand runs takes milliseconds; made at the due time, the last of
+        them would start that much late. The loop wakes :meth:`_stage_lead` ahead,
+        makes the runs as if at ``due``, waits for that instant (messages wait too,
+        for at most the lead) and only then lets the workers and the recorder have
+        them. If the wait overshoots, the runs' start times and deadlines are
+        taken from the release instead, so no row says a run began before it did.
+        """
+        if not self._gc_paused and gc.isenabled():
+            gc.disable()
+            self._gc_paused = time.monotonic()
+        clock = self._clock
+        began = time.perf_counter()
+        self._dispatcher.on_due(due, due_mono, effects)
+        self._prepare(effects)
+        if effects.tasks:
+            measured = (time.perf_counter() - began) / len(effects.tasks)
+            self._stage_per_run = (self._stage_per_run + measured) / 2
+        with self._stage_wait:
+            while (left := due_mono - clock.monotonic()) > 0:
+                clock.wait(self._stage_wait, left)
+        released_mono = clock.monotonic()
+        if released_mono - due_mono > _RESTAMP_SECONDS:
+            self._dispatcher.restamp(effects, clock.now(), released_mono)
+            effects.journal = None
+        self._apply_early(effects)
+
     def _resume_gc(self) -> None:
-        """Turn the collector back on once the runs have started (or the pause has lasted long enough)."""
-        if self._gc_paused and (not self._backlog() or time.monotonic() - self._gc_paused > _GC_PAUSE_SECONDS):
+        """Turn the collector back on once the batch is over (or the pause has lasted long enough)."""
+        if not self._gc_paused:
+            return
+        over = not self._backlog() and not self._completions and self._written >= self._submitted
+        if over or time.monotonic() - self._gc_paused > _GC_PAUSE_SECONDS:
             self._gc_paused = 0.0
             gc.enable()
 

@@ -162,13 +162,15 @@ class RunRecorder:
                 if not self._queue:
                     return
                 woke = time.monotonic()
-                while not self._closing and not self._flushing:
+                while not self._closing:
                     waited = time.monotonic() - woke
                     if waited >= self._max_linger:
                         break
-                    if (waited >= self._linger or len(self._queue) >= self._batch_size) and not self._busy():
+                    # Someone flushing wants the rows now, but even then a busy engine goes first.
+                    ready = self._flushing or waited >= self._linger or len(self._queue) >= self._batch_size
+                    if ready and not self._busy():
                         break
-                    self._condition.wait(self._linger / 5)
+                    self._condition.wait(0.001 if self._flushing else self._linger / 5)
                 count = min(len(self._queue), self._batch_size)
                 taken = [self._queue.popleft() for _ in range(count)]
                 self._in_flight = count

@@ -25,6 +25,7 @@ import schedule
 from jobconsole.engine.clock import Clock, SystemClock
 from jobconsole.engine.dispatch import TRAIL, Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
+from jobconsole.engine.hand_over import HandOver
 from jobconsole.engine.executors import ProcessExecutor, RunExecutors, ThreadExecutor
 from jobconsole.engine.jobs import OWNER_ATTRIBUTE, build_job_spec
 from jobconsole.engine.journal import StartJournal
@@ -43,7 +44,7 @@ from jobconsole.engine.timers import Timers
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
 from jobconsole.interface import CommandResult, EngineSnapshot, EngineState
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
-from jobconsole.notify.notice import FailureNotice, Notifier
+from jobconsole.notify.notice import Notifier
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
 from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
@@ -51,8 +52,6 @@ from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
 log = logging.getLogger("jobconsole.engine")
 
 TRAIL_LOAD_THREAD = "jobconsole-load-trails"
-_WRITE_CLEARANCE_SECONDS = 0.05
-"""The recorder starts no write this close before runs are due."""
 
 __all__ = ["JobScheduler", "SchedulerBusyError"]
 
@@ -102,9 +101,7 @@ class JobScheduler:
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
         """Local state for the database (spool, start journal); None: its directory under the state base
         (see :mod:`jobconsole.engine.state_dir`)."""
-        self._journal: StartJournal | None = None
         self._database_id = ""
-        self._listeners: list[Callable[[RunEvent], None]] = []
         self._host = socket.gethostname()
         self._pid = os.getpid()
         self._lease_seconds = lease_seconds
@@ -127,16 +124,20 @@ class JobScheduler:
         self._dispatcher = Dispatcher(self._clock, (self._host, self._pid), self._timers, self._stop_policy)
         self._dispatcher.process_output = process_output
         self._builder = SnapshotBuilder("(not opened)", demo)
+        self._hand_over = HandOver(
+            self._clock, self._pool, lambda items: self._loop.count_submitted(items),
+            lambda: self._loop.busy, lambda: self._loop.next_due,
+        )
         self._loop = EngineLoop(
             self._clock, self._dispatcher, self._timers, self._builder,
-            apply_early=self._hand_over, apply_late=self._announce, backlog=lambda: self._pool.backlog,
+            apply_early=self._hand_over.early, apply_late=self._hand_over.late, backlog=lambda: self._pool.backlog,
+            prepare=self._hand_over.prepare,
         )
         self._executors = RunExecutors(
             ThreadExecutor(self._loop.report),
             ProcessExecutor(self._loop.report, self._process_started),
         )
         self._recorder: RunRecorder | None = None
-        self._notifiers: NotifierSet | None = None
 
     # -- configuration -----------------------------------------------------
 
@@ -203,7 +204,7 @@ class JobScheduler:
 
     def add_listener(self, listener: Callable[[RunEvent], None]) -> None:
         """Call ``listener`` with every run event, on the engine loop's thread; keep it quick."""
-        self._listeners.append(listener)
+        self._hand_over.listeners.append(listener)
         self._dispatcher.has_listeners = True
 
     @property
@@ -314,7 +315,7 @@ class JobScheduler:
             raise
         store = self._store
         assert store is not None
-        self._notifiers = NotifierSet(
+        self._hand_over.notifiers = NotifierSet(
             default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
         )
         seat = self._seat
@@ -326,8 +327,10 @@ class JobScheduler:
         cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
         found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences)
         if store.persistent:
-            self._journal = StartJournal(state, database_id, term.instance, self._host, self._pid, term.epoch)
-            self._loop.on_caught_up = self._journal.empty
+            journal = self._hand_over.journal = StartJournal(
+                state, database_id, term.instance, self._host, self._pid, term.epoch
+            )
+            self._loop.on_caught_up = journal.empty
         abandoned = found.abandoned
 
         def prepare(_effects: Effects) -> None:
@@ -339,12 +342,13 @@ class JobScheduler:
 
         self._loop.call(prepare)
         for record in abandoned:
-            self._notify(record)
-            self._emit(RunFinished(record))
+            self._hand_over.notify(record)
+            self._hand_over.emit(RunFinished(record))
         self.prepare_process_runs()
         self._recorder = RunRecorder(
-            store, busy=self._runs_starting, on_written=self._loop.note_written, on_refused=self._keep_refused
+            store, busy=self._hand_over.runs_starting, on_written=self._loop.note_written, on_refused=self._keep_refused
         )
+        self._hand_over.recorder = self._recorder
         self._recorder.start()
         self._dispatcher.may_dispatch = seat.keep(self._replaced, lambda: self._loop.post(lambda _e: None)).valid
         self._loop.start()
@@ -437,13 +441,13 @@ class JobScheduler:
                 )
             elif left and self._store is not None:
                 self._spool(left)
-        journal = self._journal
+        journal = self._hand_over.journal
         if journal is not None:
             # Kept when the database has not taken everything: the next leader replays it. Closed on the
             # loop's thread, which empties the journal whenever the recorder catches up.
             self._loop.call(lambda _e: journal.close(keep=bool(left)))
-        if self._notifiers is not None:
-            self._notifiers.close(5.0)
+        if self._hand_over.notifiers is not None:
+            self._hand_over.notifiers.close(5.0)
         if self._seat is not None:
             self._seat.give_up(release=not fenced)
         if self._store is not None:
@@ -518,48 +522,6 @@ class JobScheduler:
 
     def _process_started(self, run: LiveRun) -> None:
         self._loop.post(lambda _effects: self._dispatcher.process_started(run))
-
-    def _hand_over(self, effects: Effects) -> None:
-        """On the loop, before it publishes: rows to the recorder, runs to the workers."""
-        if effects.records and self._recorder is not None:
-            self._loop.count_submitted(len(effects.records))
-            self._recorder.submit_many(effects.records)
-        if effects.records and self._journal is not None:
-            # Before the bodies may begin: after a kill -9 from here on, every run that started has a row.
-            self._journal.append(effects.records)
-        if effects.tasks:
-            self._pool.submit_many(effects.tasks)
-
-    def _announce(self, effects: Effects) -> None:
-        """On the loop, after it publishes: waiters, notifiers and listeners hear of the change."""
-        for done in effects.done:
-            done.set()
-        for record in effects.notices:
-            self._notify(record)
-        for event in effects.events:
-            self._emit(event)
-
-    def _runs_starting(self) -> bool:
-        """Whether runs are starting or about to: the recorder's thread then waits before writing.
-
-        Writing shares the interpreter with the loop and the workers; a batch of rows
-        written while a thousand runs start would make the last of them start late.
-        """
-        if self._pool.backlog:
-            return True
-        due = self._loop.next_due
-        return due is not None and (due - self._clock.now()).total_seconds() < _WRITE_CLEARANCE_SECONDS
-
-    def _notify(self, record: RunRecord) -> None:
-        if self._notifiers is not None:
-            self._notifiers.notify(FailureNotice.from_record(record))
-
-    def _emit(self, event: RunEvent) -> None:
-        for listener in self._listeners:
-            try:
-                listener(event)
-            except Exception:
-                log.exception("a run listener raised; ignoring it")
 
     def _load_past_outcomes(self, names: list[str]) -> None:
         """Read the jobs' last outcomes for the console's trail on a thread of its own, then hand

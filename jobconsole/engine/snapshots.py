@@ -5,9 +5,11 @@ without any lock. Publishing must cost the loop little even with 10,000 jobs,
 so the loop captures only what changed (one small tuple per job touched since
 the last snapshot, and a copy of the dict holding them), and the job views are
 made from that by the first reader that looks at a snapshot's jobs (a headless
-scheduler with nobody watching makes none). A view is made again only for a
-job whose inputs changed, and a run's view only when its state or pid changed,
-so the console, which compares views by identity, redraws nothing that stayed.
+scheduler with nobody watching makes none). Runs in progress likewise: the loop
+captures each one's state and pid, and their views are made on first use. A
+view is made again only for a job whose inputs changed, and a run's view only
+when its state or pid changed, so the console, which compares views by
+identity, redraws nothing that stayed.
 """
 
 from __future__ import annotations
@@ -108,6 +110,82 @@ class JobViews(Sequence[JobView]):
         return repr(self._made())
 
 
+RunInputs = tuple[LiveRun, object, "int | None"]
+"""A live run as of one snapshot: the run (whose other shown fields are fixed once it is handed over), its state, its pid."""
+
+
+class _RunViewCache:
+    """The live runs' views made last; readers on any thread take its lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.views: dict[int, tuple[object, int | None, LiveRunView]] = {}
+
+    def view(self, inputs: RunInputs) -> LiveRunView:
+        run, state, pid = inputs
+        seen = self.views.get(run.run_id)
+        if seen is not None and seen[0] is state and seen[1] == pid:
+            return seen[2]
+        view = run.view(state, pid)
+        self.views[run.run_id] = (state, pid, view)
+        return view
+
+    def keep_only(self, run_ids: set[int]) -> None:
+        for run_id in [run_id for run_id in self.views if run_id not in run_ids]:
+            del self.views[run_id]
+
+
+class RunViews(Sequence[LiveRunView]):
+    """A snapshot's runs in progress, oldest first, made on first use."""
+
+    __slots__ = ("_inputs", "_cache", "_views")
+
+    def __init__(self, inputs: tuple[RunInputs, ...], cache: _RunViewCache) -> None:
+        self._inputs = inputs
+        self._cache = cache
+        self._views: tuple[LiveRunView, ...] | None = None
+
+    def _made(self) -> tuple[LiveRunView, ...]:
+        views = self._views
+        if views is None:
+            cache = self._cache
+            with cache.lock:
+                views = tuple(cache.view(inputs) for inputs in self._inputs)
+                if len(cache.views) > 2 * len(views) + 100:
+                    cache.keep_only({view.run_id for view in views})
+            self._views = views
+        return views
+
+    @overload
+    def __getitem__(self, index: int) -> LiveRunView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[LiveRunView]: ...
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._made()[index]
+
+    def __len__(self) -> int:
+        return len(self._inputs)
+
+    def __bool__(self) -> bool:
+        return bool(self._inputs)
+
+    def __iter__(self) -> Iterator[LiveRunView]:
+        return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RunViews):
+            return self._made() == other._made()
+        return isinstance(other, Sequence) and self._made() == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._made())
+
+    def __repr__(self) -> str:
+        return repr(self._made())
+
+
 class SnapshotBuilder:
     """Engine loop only; keeps each job's inputs and each live run's view between snapshots."""
 
@@ -117,7 +195,7 @@ class SnapshotBuilder:
         self._inputs: dict[str, JobInputs] = {}
         self._cache = _ViewCache()
         self._jobs: JobViews | None = None
-        self._runs: dict[int, tuple[object, int | None, LiveRunView]] = {}
+        self._run_cache = _RunViewCache()
 
     def build(self, dispatcher: Dispatcher, now: datetime, store_ok: bool, pending_records: int) -> EngineSnapshot:
         if dispatcher.dirty_jobs or self._jobs is None:
@@ -155,15 +233,6 @@ class SnapshotBuilder:
         dispatcher.dirty_jobs.clear()
         return dict(inputs)
 
-    def _run_views(self, live: dict[int, LiveRun]) -> tuple[LiveRunView, ...]:
-        cached = self._runs
-        fresh: dict[int, tuple[object, int | None, LiveRunView]] = {}
+    def _run_views(self, live: dict[int, LiveRun]) -> RunViews:
         # Runs are added in the order of their ids and never moved, so ``live`` is already oldest first.
-        for run_id, run in live.items():
-            pid = run.pid
-            seen = cached.get(run_id)
-            if seen is None or seen[0] is not run.state or seen[1] != pid:
-                seen = (run.state, pid, run.view())
-            fresh[run_id] = seen
-        self._runs = fresh
-        return tuple(entry[2] for entry in fresh.values())
+        return RunViews(tuple([(run, run.state, run.pid) for run in live.values()]), self._run_cache)

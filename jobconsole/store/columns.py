@@ -77,10 +77,14 @@ def _positions(names: Sequence[str], wanted: Collection[str]) -> tuple[int, ...]
 class RowBinder:
     """Turns rows of run values (columns ``names``) into one dialect's driver parameters."""
 
+    _CACHE_LIMIT = 4096
+
     def __init__(self, dialect_name: str, names: Sequence[str]) -> None:
         self._to_driver_time = sqlite_timestamp if dialect_name == "sqlite" else postgres_timestamp
         self._enums = _positions(names, _ENUM_TYPES.keys())
         self._times = _positions(names, _TIMESTAMPS)
+        self._converted: dict[datetime, Any] = {}
+        """Timestamps converted lately: the runs of one batch share their start, due and end times."""
 
     def __call__(self, row: Row) -> tuple[Any, ...]:
         """Enums as their text, timestamps in UTC (naive ones refused with a ValueError)."""
@@ -88,11 +92,18 @@ class RowBinder:
             value = row[index]
             # An enum member's value without Enum.value's descriptor call; plain text and None pass.
             row[index] = getattr(value, "_value_", value)
-        to_driver = self._to_driver_time
+        converted = self._converted
         for index in self._times:
             value = row[index]
             if value is not None:
-                row[index] = to_driver(value)
+                driver_value = converted.get(value)
+                if driver_value is None or value.tzinfo is None:
+                    # A naive value equals no aware one (so hits none), and is refused here.
+                    driver_value = self._to_driver_time(value)
+                    if len(converted) >= self._CACHE_LIMIT:
+                        converted.clear()
+                    converted[value] = driver_value
+                row[index] = driver_value
         return tuple(row)
 
 
