@@ -45,6 +45,9 @@ class Settings:
     # 7. failover
     failover_seconds: float
     """How long the leader is broken in turn; 0 skips the part (the suite's chaos test runs it for 3 minutes)."""
+    # 8. attach
+    attach_seconds: float
+    attach_commands: int
 
 
 FULL = Settings(
@@ -76,6 +79,8 @@ FULL = Settings(
     tick_delay_seconds=5.0,
     settle_seconds=2.0,
     failover_seconds=600.0,
+    attach_seconds=30.0,
+    attach_commands=30,
 )
 
 QUICK = Settings(
@@ -107,4 +112,6 @@ QUICK = Settings(
     tick_delay_seconds=3.0,
     settle_seconds=0.5,
     failover_seconds=0.0,
+    attach_seconds=3.0,
+    attach_commands=3,
 )

@@ -49,26 +49,26 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from jobconsole.jobs_module import DEMO_JOBS_MODULE
-    from jobconsole.store import DEFAULT_DATABASE_URL
 
     env = os.environ
     parser = _Parser(
         prog="jobconsole",
-        description="Run scheduled jobs and watch them: a console by default, or a headless server with --no-ui.",
+        description="Run scheduled jobs and watch them: a console by default (attached to the database's live "
+        "scheduler if there is one), or a headless server with --no-ui. Shell commands: jobconsole "
+        "{jobs,runs,show,trigger,stop,pause,resume,status} --help.",
     )
     parser.add_argument("--no-ui", action="store_true", help="run the scheduler in the foreground without the console")
+    parser.add_argument(
+        "--attach", action="store_true", help="open the console on the live scheduler of --db, or exit 2 if there is none"
+    )
+    parser.add_argument("--read-only", action="store_true", help="an attached console that changes nothing")
     parser.add_argument(
         "--jobs",
         metavar="MODULE",
         default=env.get("JOBCONSOLE_JOBS", DEMO_JOBS_MODULE),
         help="module with setup_scheduled_jobs(); env JOBCONSOLE_JOBS (default: the bundled demo jobs)",
     )
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=env.get("JOBCONSOLE_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help=f"SQLite or PostgreSQL URL; env JOBCONSOLE_DATABASE_URL (default: {DEFAULT_DATABASE_URL})",
-    )
+    _db_option(parser)
     parser.add_argument(
         "--grace",
         metavar="SECONDS",
@@ -86,6 +86,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-file", metavar="PATH", help="also write the log to PATH (the console mode logs only there)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {jobconsole.__version__}")
     return parser
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    from jobconsole.store import DEFAULT_DATABASE_URL
+
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=os.environ.get("JOBCONSOLE_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help=f"SQLite or PostgreSQL URL; env JOBCONSOLE_DATABASE_URL (default: {DEFAULT_DATABASE_URL})",
+    )
+
+
+def shell_main(argv: Sequence[str]) -> int:
+    """``jobconsole jobs|runs|show|trigger|stop|pause|resume|status``: see :mod:`jobconsole.shell`."""
+    from jobconsole.shell import ShellError, add_commands, run_command
+
+    parser = _Parser(prog="jobconsole", description="Look at a scheduler's jobs and runs, and steer it.")
+    add_commands(parser.add_subparsers(dest="command", required=True), _db_option)
+    args = parser.parse_args(argv)
+    try:
+        return run_command(args)
+    except BrokenPipeError:
+        # The reader went away (| head): not an error of ours; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except ShellError as error:
+        print(f"jobconsole: error: {error}", file=sys.stderr)
+        return error.code
+    except JobconsoleError as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        return 130
 
 
 def _fail(message: str) -> NoReturn:
@@ -106,6 +139,31 @@ def import_console() -> Callable[..., JobConsoleApp]:
     return make_app
 
 
+def _attach(store: object, args: argparse.Namespace) -> int | None:
+    """Run the console attached to the database's live scheduler; None if there is none to attach to
+    (the caller then embeds one), unless --attach or --read-only insist."""
+    from jobconsole.attach.remote import NoLeaderError, RemoteScheduler
+
+    remote = RemoteScheduler(store, read_only=args.read_only)  # type: ignore[arg-type]
+    try:
+        remote.require_live_leader()
+    except NoLeaderError as error:
+        if args.attach or args.read_only:
+            raise UsageError(f"cannot attach: {error}") from None
+        return None
+    make_app = import_console()
+    from jobconsole.console.gc_pacer import IdleCollector
+
+    remote.start()
+    try:
+        app = make_app(remote, embedded=False, collector=IdleCollector(), read_only=args.read_only)
+        _start_collecting()
+        app.run()
+        return app.return_code or 0
+    finally:
+        remote.close()
+
+
 def _start_collecting() -> None:
     """Freeze what start-up made (the collector skips it from now on) and turn collection back on."""
     gc.freeze()
@@ -113,6 +171,15 @@ def _start_collecting() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from jobconsole.shell import COMMANDS
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return shell_main(argv)
+    return _scheduler_main(argv)
+
+
+def _scheduler_main(argv: Sequence[str]) -> int:
     # Start-up makes several hundred thousand objects (SQLAlchemy, Textual, the jobs) that live as long
     # as the process: collecting while they are made is wasted work, and walking them in every later
     # full collection is a pause in dispatch and drawing. So no collection until everything is set up,
@@ -143,6 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as error:
             raise UsageError(str(error)) from None
         store = open_store(args.db)
+        if not args.no_ui:
+            attached = _attach(store, args)
+            if attached is not None:
+                return attached
+        elif args.attach or args.read_only:
+            raise UsageError("--attach and --read-only are for the console; --no-ui runs a scheduler")
         scheduler.configure(store=store, notifiers=notifiers, grace_seconds=args.grace, demo=demo)
         module = load_jobs(args.jobs, scheduler)
         if getattr(module, "DEMO_JOBS", False):

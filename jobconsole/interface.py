@@ -1,7 +1,8 @@
 """The narrow interface between the console and a scheduler.
 
 The console sees a scheduler only through :class:`SchedulerInterface`: a
-snapshot of jobs and runs, the run history, and two commands (trigger, stop).
+snapshot of jobs and runs, the run history, and four commands (trigger, stop,
+pause, resume).
 Everything here is a plain, frozen value so the same console could later read
 a scheduler running in another process.
 """
@@ -49,6 +50,8 @@ class JobView:
     recent: tuple[RunStatus, ...]
     """The last outcomes (up to 10), oldest first."""
     running_run_id: int | None
+    paused: bool = False
+    """Paused by an operator: its occurrences are not run (it can still be triggered)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ class EngineSnapshot:
     store_ok: bool
     """False while the database is unreachable and records wait in memory."""
     pending_records: int
+    attached_to: str | None = None
+    """For a console attached to a scheduler in another process: which one, in words (None: embedded)."""
+    read_only: bool = False
+    """The console may look but change nothing (``--read-only``)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,19 @@ class CommandResult:
     message: str
     """Says what happened, or why nothing could be done."""
     run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CommandRecord:
+    """An operator's command as kept in the database: the audit trail of a run it started or stopped."""
+
+    kind: str
+    """``trigger``, ``stop``, ``pause`` or ``resume``."""
+    requested_by: str
+    """user@host."""
+    requested_at: datetime
+    result: str | None
+    """What came of it, in words; None while no scheduler has answered."""
 
 
 @runtime_checkable
@@ -110,9 +130,19 @@ class SchedulerInterface(Protocol):
         """One run in full. May raise :class:`StoreUnavailableError`."""
         ...
 
+    def run_commands(self, run_id: int) -> Sequence[CommandRecord]:
+        """The commands that started or stopped a run, oldest first. May raise :class:`StoreUnavailableError`."""
+        ...
+
     def trigger(self, job_name: str) -> CommandResult: ...
 
     def stop(self, run_id: int) -> CommandResult: ...
+
+    def pause(self, job_name: str) -> CommandResult:
+        """Dispatch no more occurrences of the job (it can still be triggered), across restarts too."""
+        ...
+
+    def resume(self, job_name: str) -> CommandResult: ...
 
 
 @runtime_checkable

@@ -38,6 +38,8 @@ FAILURE_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.A
 class TriggeredBy(str, enum.Enum):
     SCHEDULED = "scheduled"
     MANUAL = "manual"
+    CATCH_UP = "catch_up"
+    """The one run a job with ``on_missed="run_once"`` gets at start for occurrences missed while no scheduler ran."""
 
 
 class RunMode(str, enum.Enum):
@@ -129,6 +131,10 @@ class HistoryQuery:
     anchor_id: int | None = None
     job_name: str | None = None
     failures_only: bool = False
+    statuses: tuple[RunStatus, ...] = ()
+    """Only rows with one of these statuses (none: any)."""
+    since: datetime | None = None
+    """Only rows started at or after this moment (timezone-aware)."""
 
 
 @dataclass(frozen=True)

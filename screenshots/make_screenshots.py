@@ -2,7 +2,7 @@
 
     python screenshots/make_screenshots.py
 
-Writes ``main.svg``, ``main-80x24.svg``, ``run-detail.svg`` and ``help.svg``
+Writes ``main.svg``, ``main-80x24.svg``, ``attached-80x24.svg``, ``run-detail.svg`` and ``help.svg``
 next to this file, and a PNG of each (with ``rsvg-convert``, from librsvg).
 The clock is frozen and the data seeded, so running it twice gives the same files.
 """
@@ -24,6 +24,7 @@ from textual.pilot import Pilot  # noqa: E402
 from jobconsole.console import JobConsoleApp, make_app  # noqa: E402
 from tests.console.pilot import settle  # noqa: E402
 from jobconsole.console.history import HistoryTable  # noqa: E402
+from jobconsole.interface import EngineState  # noqa: E402
 from jobconsole.runs import RunStatus  # noqa: E402
 from tests.console.seeded import MARKUP_ERROR, SeededScheduler, frozen_clock  # noqa: E402
 
@@ -52,8 +53,21 @@ async def open_help(pilot: Pilot) -> None:
     await pilot.press("question_mark")
 
 
-async def picture(name: str, size: tuple[int, int], steps: Steps) -> Path:
-    app: JobConsoleApp = make_app(SeededScheduler(), clock=frozen_clock, refresh_seconds=3600)
+def attached() -> SeededScheduler:
+    scheduler = SeededScheduler()
+    scheduler.attached_to = "pid 4242 on app-1 since 09:12 UTC"
+    scheduler.state = EngineState.RUNNING  # the headless scheduler it is attached to runs
+    scheduler.pause("send_smart_alerts")
+    return scheduler
+
+
+async def picture(
+    name: str, size: tuple[int, int], steps: Steps, scheduler: SeededScheduler | None = None
+) -> Path:
+    embedded = scheduler is None
+    app: JobConsoleApp = make_app(
+        scheduler or SeededScheduler(), clock=frozen_clock, refresh_seconds=3600, embedded=embedded
+    )
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await steps(pilot)
@@ -77,6 +91,7 @@ async def main() -> int:
     svgs = [
         await picture("main", (120, 40), nothing),
         await picture("main-80x24", (80, 24), nothing),
+        await picture("attached-80x24", (80, 24), nothing, attached()),
         await picture("run-detail", (100, 30), open_failed_run),
         await picture("help", (100, 30), open_help),
     ]

@@ -1,4 +1,4 @@
-"""The seven parts of the benchmark, in the issue's order; each returns its tables and raw results."""
+"""The eight parts of the benchmark, in the issue's order; each returns its tables and raw results."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ Part = Callable[[Settings], PartResult]
 
 
 def parts() -> dict[str, Part]:
-    from benchmarks.parts import burst, failover, history, idle, lateness, process, ssh
+    from benchmarks.parts import attach, burst, failover, history, idle, lateness, process, ssh
 
     return {
         "lateness": lateness.run,
@@ -30,4 +30,5 @@ def parts() -> dict[str, Part]:
         "history": history.run,
         "ssh": ssh.run,
         "failover": failover.run,
+        "attach": attach.run,
     }

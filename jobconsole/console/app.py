@@ -82,8 +82,11 @@ class JobConsoleApp(App[None]):
         page_size: int = PAGE_SIZE,
         collector: IdleCollector | None = None,
         stop_on_signals: bool = False,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        self.read_only = read_only
+        """Look, don't touch: no key that changes anything is offered (an attached ``--read-only`` console)."""
         self.collector = collector
         self.stop_on_signals = stop_on_signals
         self._uninstall_signals: Callable[[], None] | None = None
@@ -196,6 +199,12 @@ class JobConsoleApp(App[None]):
 
     def stop_run(self, run_id: int) -> None:
         self._command(partial(self.scheduler.stop, run_id), f"stop run #{run_id}")
+
+    def pause_job(self, job_name: str, *, resume: bool = False) -> None:
+        if resume:
+            self._command(partial(self.scheduler.resume, job_name), f"resume {job_name}")
+        else:
+            self._command(partial(self.scheduler.pause, job_name), f"pause {job_name}")
 
     def _command(self, command: Callable[[], CommandResult], what: str) -> None:
         def send() -> None:
@@ -359,11 +368,13 @@ def make_app(
     page_size: int = PAGE_SIZE,
     collector: IdleCollector | None = None,
     stop_on_signals: bool = False,
+    read_only: bool = False,
 ) -> JobConsoleApp:
     """Build the console for ``scheduler``; the CLI and the tests both start here.
 
     ``collector``: let it decide when the process collects garbage; ``stop_on_signals``: shut down
-    cleanly on SIGTERM and SIGHUP (both for the CLI's console, which owns its process).
+    cleanly on SIGTERM and SIGHUP (both for the CLI's console, which owns its process); ``read_only``:
+    offer no key that changes anything.
     """
     return JobConsoleApp(
         scheduler,
@@ -374,4 +385,5 @@ def make_app(
         page_size=page_size,
         collector=collector,
         stop_on_signals=stop_on_signals,
+        read_only=read_only,
     )

@@ -23,7 +23,7 @@ from jobconsole.console.formatting import (
 )
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.workers import deliver
-from jobconsole.interface import SchedulerInterface
+from jobconsole.interface import CommandRecord, SchedulerInterface
 from jobconsole.runs import RunRecord
 
 
@@ -73,10 +73,11 @@ class RunDetailScreen(Screen[None]):
     def _fetch(self) -> None:
         try:
             record = self._scheduler.run_detail(self.run_id)
+            commands = self._scheduler.run_commands(self.run_id) if record is not None else ()
         except Exception as error:  # noqa: BLE001 - becomes a notification and a retry
             deliver(self.app, partial(self._failed, error))
         else:
-            deliver(self.app, partial(self._show, record))
+            deliver(self.app, partial(self._show, record, tuple(commands)))
 
     def _failed(self, error: Exception) -> None:
         if not self.is_attached:
@@ -92,7 +93,7 @@ class RunDetailScreen(Screen[None]):
         self.query_one("#detail-fields", Static).update(Text("Unavailable, retrying…"))
         self.set_timer(self.retry_seconds, self.load)
 
-    def _show(self, record: RunRecord | None) -> None:
+    def _show(self, record: RunRecord | None, commands: tuple[CommandRecord, ...] = ()) -> None:
         if not self.is_attached:
             return
         self._failing = False
@@ -116,8 +117,17 @@ class RunDetailScreen(Screen[None]):
             summary.append("\n" if error else "")
             summary.append("Message   ", style="bold")
             summary.append(message.splitlines()[0])
+        for command in commands:
+            # Who asked for this run, or for it to stop: the audit trail of an attached console's keys.
+            summary.append("\n" if summary.plain else "")
+            summary.append("Asked     ", style="bold")
+            answer = strip_control(command.result or "not answered")
+            summary.append(
+                f"{command.kind} by {strip_control(command.requested_by)} "
+                f"at {format_full_time(command.requested_at, now)}: {answer}"
+            )
         self.query_one("#detail-error", Static).update(summary)
-        self.query_one("#detail-error", Static).display = bool(error or message)
+        self.query_one("#detail-error", Static).display = bool(error or message or commands)
         log = self.query_one(Log)
         log.clear()
         body, label = self.copy_text()

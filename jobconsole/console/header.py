@@ -23,6 +23,10 @@ _STATE_TONES = {
 }
 
 
+ATTACHED = 1.5
+"""The attached scheduler's place among the header's segments: kept after the failures, before the counts."""
+
+
 class HeaderBar(Widget):
     """Shows the latest snapshot; repaints only when what it shows changed."""
 
@@ -47,6 +51,8 @@ class HeaderBar(Widget):
                 snapshot.failures_24h,
                 snapshot.store_ok,
                 snapshot.pending_records,
+                snapshot.attached_to,
+                snapshot.read_only,
             )
         key = (shown, now.replace(second=0, microsecond=0), id(palette))
         if key == self._shown:
@@ -73,6 +79,8 @@ class HeaderBar(Widget):
         if snapshot.demo:
             left.append(" DEMO ", style=Style(reverse=True, bold=True) + palette.tone("warning"))
         left.append(f" ● {snapshot.state.value}", style=palette.tone(_STATE_TONES[snapshot.state]))
+        if snapshot.read_only:
+            left.append("  READ-ONLY", style=palette.tone("warning") + Style(bold=True))
         if not snapshot.store_ok:
             # An outage is never truncated away: it is what the operator most needs to see.
             left.append(
@@ -80,7 +88,7 @@ class HeaderBar(Widget):
                 style=palette.tone("error") + Style(bold=True),
             )
         # Shown in this order, kept by priority while they fit: failures first, the database last.
-        segments: list[tuple[int, Text]] = [
+        segments: list[tuple[float, Text]] = [
             (3, Text(f"  {len(snapshot.jobs)} jobs")),
             (2, Text(f"  {len(snapshot.running)} running", style=palette.tone("running") if snapshot.running else "")),
             (
@@ -91,13 +99,19 @@ class HeaderBar(Widget):
                 ),
             ),
         ]
-        if snapshot.store_ok:
+        if snapshot.attached_to is not None:
+            # Attached to a scheduler in another process: which one matters more than the counts (the panes
+            # show them) and the database's name.
+            segments.insert(
+                0, (ATTACHED, Text(f"  ⇄ {strip_control(snapshot.attached_to)}", style=palette.tone("muted")))
+            )
+        elif snapshot.store_ok:
             label = strip_control(short_database(snapshot.database) if narrow else snapshot.database)
             segments.insert(0, (4, Text(f"  {label}", style=palette.tone("muted"))))
         room = width - cell_len(left.plain) - cell_len(right.plain) - 2
-        kept: set[int] = set()
+        kept: set[float] = set()
         for priority, segment in sorted(segments, key=lambda item: item[0]):
-            if priority == 4 and room >= 10:
+            if priority in (4, ATTACHED) and room >= 10:
                 segment.truncate(min(room, cell_len(segment.plain)), overflow="ellipsis")
             if cell_len(segment.plain) <= room:
                 kept.add(priority)

@@ -28,6 +28,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
     # Not inheriting Screen's bindings keeps this order in the footer (tab is redeclared here).
     BINDINGS = [
         Binding("t", "trigger", "Trigger", id="trigger_job", tooltip="Run the selected job now"),
+        Binding("p", "pause", "Pause", id="pause_job", tooltip="Pause the selected job, or resume it (asks first)"),
         Binding(
             "f", "failures_only", "Failures", id="failures_only", tooltip="Only failed runs in History (again: all)"
         ),
@@ -99,6 +100,33 @@ class MainScreen(Screen[None], inherit_bindings=False):
             )
             return
         self.app.trigger_job(job)
+
+    def action_pause(self) -> None:
+        name = self._selected_job()
+        snapshot = self.app.snapshot
+        job = next((job for job in snapshot.jobs if job.name == name), None) if snapshot and name else None
+        if job is None:
+            self.notify(
+                "No job selected: choose one in Upcoming (or a run of it) first.", severity="warning", markup=False
+            )
+            return
+        from jobconsole.console.confirm import ConfirmModal
+
+        resume = job.paused
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.pause_job(job.name, resume=resume)
+
+        if resume:
+            question = f"Resume {job.name}?\nIt runs again from its next due time."
+        else:
+            question = f"Pause {job.name}?\nIts occurrences are not run until it is resumed; t still runs it."
+        self.app.push_screen(ConfirmModal(question, yes="Resume" if resume else "Pause"), answered)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console offers no key that changes anything."""
+        return not (self.app.read_only and action in ("trigger", "pause"))
 
     def _selected_job(self) -> str | None:
         """The job of whatever the operator is on: a job in Upcoming, or the job of a run."""

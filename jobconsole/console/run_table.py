@@ -27,6 +27,10 @@ class RunTable(SyncTable):
         Binding("s", "stop_run", "Stop", id="stop_run", tooltip="Stop the selected run (asks first)"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A read-only console offers no key that changes anything."""
+        return not (action == "stop_run" and getattr(self.app, "read_only", False))
+
     class DetailRequested(Message):
         def __init__(self, run: RunRef) -> None:
             super().__init__()

@@ -105,6 +105,9 @@ class UpcomingPane(Vertical):
             if steady is None or steady.wide != wide or (steady.job is not job and steady.job != job):
                 steady = _Steady(job, wide, self._steady_cells(job, wide))
             self._steady[job.name] = steady
+            if job.paused:
+                rows.append((job.name, {**steady.cells, "next": plain("‖ paused", style=self._palette.tone("warning"))}))
+                continue
             countdown = made.get(job.name)
             if (
                 countdown is None

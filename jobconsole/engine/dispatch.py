@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from jobconsole.engine.clock import Clock
 from jobconsole.engine.due_queue import DueQueue
 from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
-from jobconsole.engine.jobs import JobSpec
+from jobconsole.engine.jobs import JobSpec, OnMissed
 from jobconsole.engine.live_run import LiveRun, Origin
 from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
@@ -38,6 +38,7 @@ TRAIL = 10
 MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one ``missed`` row) instead of run one by one."""
 MISSED_COUNT_LIMIT = 100_000
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass
@@ -86,6 +87,8 @@ class Dispatcher:
         self.process_output: str | None = None
         self.has_listeners = False
         """Whether anyone listens to run events: without listeners, no event is made."""
+        self.paused: set[str] = set()
+        """Jobs an operator paused: their occurrences pass without a run (see :meth:`set_paused`)."""
         self.may_dispatch: Callable[[], bool] = lambda: True
         """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
 
@@ -119,23 +122,37 @@ class Dispatcher:
         run or run and never recorded (its leader died first, on another machine,
         so its journal could not be replayed): it must not run a second time, so
         it is recorded ``missed`` with both possibilities said. Later ones are run
-        late or recorded missed like any late occurrence.
+        late or recorded missed like any late occurrence. A job with
+        ``on_missed="run_once"`` that missed any gets one catch-up run now instead,
+        which stands for all of them (those of the last minute too).
         """
         last_occurrences = last_occurrences or {}
+        catch_up: list[tuple[JobSpec, datetime]] = []
         for name, spec in self.specs.items():
             last = last_occurrences.get(name)
             following = spec.cadence.first_run(now) if last is None else spec.cadence.next_after(last)
+            last_missed: datetime | None = None
             if last is not None and previous is not None and effects is not None and following is not None:
                 holder, until = previous
                 if following < until:
-                    following = self._skip_missed(
+                    following, last_missed = self._skip_missed(
                         spec, following, until, effects,
                         f"{holder or 'the scheduler leading then'} stopped before running them or before recording them",
                     )
-            if following is not None and effects is not None and following < now - MISFIRE_LIMIT:
-                following = self._skip_missed(spec, following, now - MISFIRE_LIMIT, effects)
+            run_once = spec.on_missed is OnMissed.RUN_ONCE and name not in self.paused
+            if following is not None and effects is not None:
+                if following < now - MISFIRE_LIMIT or (run_once and last_missed is not None and following <= now):
+                    # "run_once": one catch-up run stands for every occurrence missed, the last minute's too.
+                    following, last_missed = self._skip_missed(
+                        spec, following, now + _INSTANT if run_once else now - MISFIRE_LIMIT, effects
+                    )
+            if run_once and last_missed is not None:
+                catch_up.append((spec, last_missed))
             self.due.arm(name, following)
             self._touch(name)
+        for spec, last_missed in catch_up:
+            assert effects is not None
+            self._start_run(spec, TriggeredBy.CATCH_UP, last_missed, now, self._clock.monotonic(), effects)
 
     def add_past_outcomes(self, loaded: dict[str, list[RunStatus]]) -> None:
         """Put outcomes read from the history before those recorded since start."""
@@ -184,11 +201,19 @@ class Dispatcher:
         specs = self.specs
         due = self.due
         start_run = self._start_run
+        paused = self.paused
         for name, when in due.pop_due(now):
             spec = specs[name]
             following = spec.cadence.next_after(when)
+            if paused and name in paused:
+                # A paused job's occurrences pass unrun and unrecorded; it is due again when resumed.
+                while following is not None and following <= now:
+                    following = spec.cadence.next_after(following)
+                due.arm(name, following)
+                self._touch(name)
+                continue
             if following is not None and following < missed_before:
-                following = self._skip_missed(spec, following, missed_before, effects)
+                following, _ = self._skip_missed(spec, following, missed_before, effects)
             due.arm(name, following)
             start_run(spec, TriggeredBy.SCHEDULED, when, now, now_mono, effects)
 
@@ -206,6 +231,22 @@ class Dispatcher:
             else event
             for event in effects.events
         ]
+
+    def set_paused(self, name: str, paused: bool, by: str = "") -> CommandResult:
+        """Pause or resume ``name``. A paused job keeps its next due time moving but starts no run;
+        a trigger still starts one."""
+        if name not in self.specs:
+            return CommandResult(False, f"no job named {name!r}")
+        if paused == (name in self.paused):
+            return CommandResult(False, f"{name} is {'already paused' if paused else 'not paused'}")
+        if paused:
+            self.paused.add(name)
+        else:
+            self.paused.discard(name)
+        self._touch(name)
+        who = f" by {by}" if by else ""
+        log.info("%s %s%s", name, "paused" if paused else "resumed", who)
+        return CommandResult(True, f"{'paused' if paused else 'resumed'} {name}")
 
     def trigger(self, name: str, effects: Effects) -> CommandResult:
         """Start a run of ``name`` now, unless one is already in progress (the result says why)."""
@@ -300,8 +341,9 @@ class Dispatcher:
         missed_before: datetime,
         effects: Effects,
         why: str = "no scheduler was running them on time",
-    ) -> datetime | None:
-        """Record the occurrences too late to run (one ``missed`` row); the first one still to come.
+    ) -> tuple[datetime | None, datetime]:
+        """Record the occurrences too late to run (one ``missed`` row); the first one still to come, and
+        the last one missed.
 
         Counting stops after :data:`MISSED_COUNT_LIMIT` occurrences (a job due every second
         whose scheduler was down for months); the job then starts afresh from now.
@@ -326,7 +368,7 @@ class Dispatcher:
             RunStatus.MISSED,
             count,
         )
-        return next_one
+        return next_one, last
 
     # -- timeouts and stops --------------------------------------------------------
 

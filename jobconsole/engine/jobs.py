@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import inspect
 import math
 import pickle
@@ -25,6 +27,15 @@ OWNER_ATTRIBUTE = "_jobconsole_job"
 """Set on a schedule builder once a job owns it, so reusing the builder gets a clear error."""
 
 
+class OnMissed(str, enum.Enum):
+    """What a job does about occurrences that fell while no scheduler was running."""
+
+    SKIP = "skip"
+    """One ``missed`` row says how many and since when; the job runs at its next due time."""
+    RUN_ONCE = "run_once"
+    """The same row, and one catch-up run at start."""
+
+
 @dataclass(frozen=True)
 class JobSpec:
     name: str
@@ -32,6 +43,7 @@ class JobSpec:
     cadence: Cadence
     run_mode: RunMode
     timeout: timedelta
+    on_missed: OnMissed = OnMissed.SKIP
     timeout_seconds: float = field(init=False, repr=False, compare=False)
     """``timeout`` in seconds, worked out once: every run's deadline needs it."""
 
@@ -60,6 +72,7 @@ def build_job_spec(
     job_schedule: object,
     run_in_process: object,
     timeout_minutes: object,
+    on_missed: object = "skip",
 ) -> JobSpec:
     """Check one ``register`` call; every problem is a ValueError naming the job."""
     if not isinstance(name, str) or not name.strip():
@@ -101,6 +114,10 @@ def build_job_spec(
         or timeout_minutes <= 0
     ):
         raise ValueError(f"{label}: timeout_minutes must be a positive number of minutes, got {timeout_minutes!r}")
+    try:
+        missed_policy = OnMissed(on_missed)
+    except ValueError:
+        raise ValueError(f"{label}: on_missed must be 'skip' or 'run_once', got {on_missed!r}") from None
     if run_in_process:
         try:
             pickle.dumps(func)
@@ -115,4 +132,5 @@ def build_job_spec(
         cadence=cadence,
         run_mode=RunMode.PROCESS if run_in_process else RunMode.THREAD,
         timeout=timedelta(minutes=timeout_minutes),
+        on_missed=missed_policy,
     )

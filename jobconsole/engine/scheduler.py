@@ -22,6 +22,7 @@ from typing import Any
 
 import schedule
 
+from jobconsole.attach.who import operator
 from jobconsole.engine.clock import Clock, SystemClock
 from jobconsole.engine.dispatch import TRAIL, Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
@@ -33,6 +34,7 @@ from jobconsole.engine.lease import Seat
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.loop import EngineLoop
 from jobconsole.engine.pool import WorkerPool
+from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
 from jobconsole.engine.recovery import recover
@@ -42,7 +44,7 @@ from jobconsole.engine.state_dir import state_directory
 from jobconsole.engine.stopping import StopPolicy
 from jobconsole.engine.timers import Timers
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
-from jobconsole.interface import CommandResult, EngineSnapshot, EngineState
+from jobconsole.interface import CommandRecord, CommandResult, EngineSnapshot, EngineState
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import Notifier
 from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
@@ -138,6 +140,7 @@ class JobScheduler:
             ProcessExecutor(self._loop.report, self._process_started),
         )
         self._recorder: RunRecorder | None = None
+        self._publisher: Publisher | None = None
 
     # -- configuration -----------------------------------------------------
 
@@ -222,9 +225,15 @@ class JobScheduler:
         job_schedule: schedule.Job,
         run_in_process: bool = False,
         timeout_minutes: float = 15,
+        on_missed: str = "skip",
     ) -> None:
-        """Register a job; raises ValueError naming the job and the problem."""
-        spec = build_job_spec(name, func, job_schedule, run_in_process, timeout_minutes)
+        """Register a job; raises ValueError naming the job and the problem.
+
+        ``on_missed`` says what happens to occurrences that fell while no scheduler was
+        running: ``"skip"`` (one ``missed`` row says how many and since when) or
+        ``"run_once"`` (that row, and one catch-up run at start).
+        """
+        spec = build_job_spec(name, func, job_schedule, run_in_process, timeout_minutes, on_missed)
 
         def add(_effects: Effects) -> None:
             self._dispatcher.add_job(spec)
@@ -333,8 +342,11 @@ class JobScheduler:
             self._loop.on_caught_up = journal.empty
         abandoned = found.abandoned
 
+        paused = set(store.attach_channel().paused_jobs())
+
         def prepare(_effects: Effects) -> None:
             dispatcher = self._dispatcher
+            dispatcher.paused = paused & set(dispatcher.specs)
             dispatcher.last_id = found.last_id
             dispatcher.failures.extend(found.failures)
             if found.rewritten:
@@ -362,6 +374,8 @@ class JobScheduler:
             self._dispatcher.set_state(EngineState.RUNNING)
 
         self._loop.call(arm)
+        self._publisher = Publisher(store.attach_channel(), self.snapshot, self, term, seat.leadership.holder)
+        self._publisher.start()
         self._load_past_outcomes(list(self._dispatcher.specs))
         log.info(
             "scheduler started with %d jobs; recording runs in %s; leading it in term %d",
@@ -428,6 +442,12 @@ class JobScheduler:
 
         self._loop.call(begin)
         self._loop.when_drained().wait()
+        if self._publisher is not None:
+            self._publisher.stop()
+            log.debug(
+                "published the state %d times, using %.3f s of CPU",
+                self._publisher.writes, self._publisher.cpu_seconds,
+            )
         self._pool.close()
         fenced = False
         left: list[RunRecord | RunUpdate] = []
@@ -498,6 +518,27 @@ class JobScheduler:
     trigger = run_job
     stop = stop_run
 
+    def pause(self, name: str, by: str = "") -> CommandResult:
+        """Dispatch no more occurrences of ``name`` (it can still be triggered); kept in the database,
+        so it stays paused across restarts. ``by`` says who asked (default: this process's user@host)."""
+        return self._set_paused(name, True, by)
+
+    def resume(self, name: str, by: str = "") -> CommandResult:
+        """Dispatch ``name`` again from its next due time."""
+        return self._set_paused(name, False, by)
+
+    def _set_paused(self, name: str, paused: bool, by: str) -> CommandResult:
+        if self._store is None or not self._loop.running:
+            return CommandResult(False, "the scheduler is not running, so nothing can be paused or resumed")
+        if not self._loop.call(lambda _e: name in self._dispatcher.specs):
+            return CommandResult(False, f"no job named {name!r}")
+        who = by or operator()
+        try:
+            self._store.attach_channel().set_paused(name, paused, who)
+        except StoreUnavailableError as error:
+            return CommandResult(False, f"cannot record that {name} is {'paused' if paused else 'resumed'}: {error}")
+        return self._loop.call(lambda _e: self._dispatcher.set_paused(name, paused, who))
+
     # -- reading -----------------------------------------------------------
 
     def snapshot(self) -> EngineSnapshot:
@@ -509,6 +550,10 @@ class JobScheduler:
 
     def run_detail(self, run_id: int) -> RunRecord | None:
         return self._require_store().get_run(run_id)
+
+    def run_commands(self, run_id: int) -> list[CommandRecord]:
+        """The operators' commands that started or stopped run ``run_id`` (its audit trail)."""
+        return [command.record() for command in self._require_store().attach_channel().commands_for_run(run_id)]
 
     def _require_store(self) -> RunStore:
         if self._store is None:

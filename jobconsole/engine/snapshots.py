@@ -26,8 +26,8 @@ from jobconsole.interface import EngineSnapshot, JobView, LiveRunView
 from jobconsole.runs import RunStatus
 
 
-JobInputs = tuple[JobSpec, "datetime | None", "tuple[RunStatus, ...]", "int | None"]
-"""What a job's view is made from, as of one snapshot: spec, next run, recent outcomes, run in progress.
+JobInputs = tuple[JobSpec, "datetime | None", "tuple[RunStatus, ...]", "int | None", bool]
+"""What a job's view is made from, as of one snapshot: spec, next run, recent outcomes, run in progress, paused.
 A plain tuple: the loop makes one for every job touched, ten thousand a second on a busy scheduler."""
 
 
@@ -41,7 +41,7 @@ class _ViewCache:
         """Each job's schedule in words, by id of its spec (made once: a cadence never changes)."""
 
     def view(self, inputs: JobInputs) -> JobView:
-        spec, next_run, recent, running_run_id = inputs
+        spec, next_run, recent, running_run_id, paused = inputs
         seen = self.views.get(spec.name)
         if seen is not None and (seen[0] is inputs or seen[0] == inputs):
             return seen[1]
@@ -57,6 +57,7 @@ class _ViewCache:
             timeout_seconds=spec.timeout.total_seconds(),
             recent=recent,
             running_run_id=running_run_id,
+            paused=paused,
         )
         self.views[spec.name] = (inputs, view)
         return view
@@ -224,12 +225,13 @@ class SnapshotBuilder:
         recent = dispatcher.recent
         live_by_job = dispatcher.live_by_job
         next_due = dispatcher.due.next_due
+        paused = dispatcher.paused
         for name in dispatcher.dirty_jobs:
             spec = specs.get(name)
             if spec is None:
                 continue
             active = live_by_job.get(name)
-            inputs[name] = (spec, next_due(name), tuple(recent[name]), active.run_id if active else None)
+            inputs[name] = (spec, next_due(name), tuple(recent[name]), active.run_id if active else None, name in paused)
         dispatcher.dirty_jobs.clear()
         return dict(inputs)
 

@@ -42,6 +42,11 @@ _NOW = {
 }
 
 
+def db_now_sql(dialect_name: str) -> str:
+    """SQL for the database server's clock, in seconds since 1970."""
+    return _NOW[dialect_name]
+
+
 class FencedError(JobconsoleError, RuntimeError):
     """The database refused a write: another scheduler has taken the lease since this one's term began."""
 

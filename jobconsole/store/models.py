@@ -138,3 +138,49 @@ schedulers_table = Table(
     Column("started_at", Float(), nullable=False),
     Column("seen_at", Float(), nullable=False),
 )
+
+published_table = Table(
+    "jobconsole_published",
+    metadata,
+    # One row (id 1): the leader's latest state for attached consoles and the CLI, and its heartbeat.
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("instance", String(64), nullable=False),
+    Column("epoch", BigInteger(), nullable=False),
+    Column("holder", String(300), nullable=False),
+    # Seconds on the database server's clock: when this leader began publishing, when it last wrote.
+    Column("started_at", Float(), nullable=False),
+    Column("published_at", Float(), nullable=False),
+    # The snapshot as JSON (jobconsole.attach.wire).
+    Column("document", Text(), nullable=False),
+)
+
+commands_table = Table(
+    "jobconsole_commands",
+    metadata,
+    # Operators' commands to the leader, kept with who asked and what came of them: an audit trail.
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("job_name", String(200), nullable=True),
+    Column("run_id", BigInteger(), nullable=True),
+    Column("requested_by", String(300), nullable=False),
+    Column("requested_at", Float(), nullable=False),
+    Column("handled_by", String(300), nullable=True),
+    Column("handled_at", Float(), nullable=True),
+    Column("ok", Boolean(), nullable=True),
+    Column("result", Text(), nullable=True),
+    # The run a trigger started (or a stop asked to stop).
+    Column("result_run_id", BigInteger(), nullable=True),
+    Index("ix_jobconsole_commands_pending", "handled_at", "id"),
+    Index("ix_jobconsole_commands_run", "run_id"),
+    Index("ix_jobconsole_commands_result_run", "result_run_id"),
+)
+
+job_state_table = Table(
+    "jobconsole_job_state",
+    metadata,
+    # What an operator set on a job that must survive restarts: paused or not, by whom, since when.
+    Column("job_name", String(200), primary_key=True),
+    Column("paused", Boolean(), nullable=False),
+    Column("paused_by", String(300), nullable=True),
+    Column("paused_at", Float(), nullable=True),
+)

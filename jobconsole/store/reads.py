@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, select
+from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, literal_column, select
 from sqlalchemy.sql import false
 
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus
-from jobconsole.store.columns import RECORD_FIELDS, RecordReader
+from jobconsole.store.columns import RECORD_FIELDS, RecordReader, postgres_timestamp, sqlite_timestamp
 from jobconsole.store.models import runs_table
 
 _ID = runs_table.c.id
@@ -63,7 +63,8 @@ class RecordReads:
         self._get_run = CompiledRead.of(select(*_COLUMNS).where(_ID == bindparam("run_id")), dialect)
         running = select(*_COLUMNS).where(runs_table.c.status == RunStatus.RUNNING.value).order_by(_ID)
         self._running = CompiledRead.of(running, dialect)
-        self._history: dict[tuple[PageDirection, bool, bool], _HistoryShape] = {}
+        self._history: dict[tuple[PageDirection, bool, bool, tuple[RunStatus, ...], bool], _HistoryShape] = {}
+        self._to_driver_time = sqlite_timestamp if dialect.name == "sqlite" else postgres_timestamp
 
     def get_run(self, connection: Connection, run_id: int) -> RunRecord | None:
         rows = self._get_run.run(connection, {"run_id": run_id})
@@ -75,11 +76,14 @@ class RecordReads:
     def history(self, connection: Connection, query: HistoryQuery) -> HistoryPage:
         """One page by keyset on the id; see :meth:`RunStore.history`. ``query`` must be valid."""
         direction = query.direction
-        key = (direction, query.job_name is not None, query.failures_only)
+        statuses = tuple(sorted(set(query.statuses), key=lambda status: status.value))
+        key = (direction, query.job_name is not None, query.failures_only, statuses, query.since is not None)
         shape = self._history.get(key)
         if shape is None:
             shape = self._history[key] = self._compile_history(*key)
         values = {"limit": query.limit + 1, "anchor": query.anchor_id, "job_name": query.job_name}
+        if query.since is not None:
+            values["since"] = self._to_driver_time(query.since)
         rows = shape.page.run(connection, values)
         more_this_way = len(rows) > query.limit
         more_other_way = False
@@ -94,10 +98,22 @@ class RecordReads:
         records.reverse()
         return HistoryPage(rows=tuple(records), has_older=more_other_way, has_newer=more_this_way)
 
-    def _compile_history(self, direction: PageDirection, by_job: bool, failures_only: bool) -> _HistoryShape:
+    def _compile_history(
+        self,
+        direction: PageDirection,
+        by_job: bool,
+        failures_only: bool,
+        statuses: tuple[RunStatus, ...],
+        since: bool,
+    ) -> _HistoryShape:
         filters: list[ColumnElement[bool]] = []
         if by_job:
             filters.append(runs_table.c.job_name == bindparam("job_name"))
+        if statuses:
+            # The statuses are the enum's own values, written into the SQL (one compiled shape per set).
+            filters.append(runs_table.c.status.in_([literal_column(f"'{status.value}'") for status in statuses]))
+        if since:
+            filters.append(runs_table.c.started_at >= bindparam("since"))
         if failures_only:
             # "= false" rather than "IS FALSE": only the former can use the (success, id) index.
             filters.append(runs_table.c.success == false())

@@ -21,6 +21,7 @@ from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_l
 from jobconsole.store.models import identity_table, runs_table
 from jobconsole.store.pgcopy import send_copies_through
 from jobconsole.store.reads import RecordReads
+from jobconsole.store.attach import AttachChannel
 from jobconsole.store.leadership import (
     LEASE_SECONDS,
     FencedError,
@@ -62,6 +63,10 @@ class RunStore:
         """The lease on this database for one scheduler process; ``holder`` says who it is, in words,
         ``process`` where it runs, for a standby on the same machine to check (see Leadership.try_take)."""
         return Leadership(self._engine, holder, process, lease_seconds)
+
+    def attach_channel(self) -> AttachChannel:
+        """The tables through which consoles and the CLI see and steer this database's leader."""
+        return AttachChannel(self._engine, self._guard)
 
     def schedulers(self) -> list[SchedulerSeen]:
         """The scheduler processes on this database (leader and standbys), the leader first."""

@@ -100,16 +100,25 @@ def test_a_second_scheduler_stands_by_and_takes_over_when_the_leader_stops(datab
     assert second.finish() == 0
 
 
-def test_a_console_on_a_database_another_scheduler_leads_is_refused_with_one_line(database_url: str) -> None:
+def test_attach_with_no_live_scheduler_is_refused_with_one_line(database_url: str) -> None:
+    never = Server("--attach", "--db", database_url, no_ui=False)
+    assert never.finish() == 2
+    [line] = never.lines
+    assert line.startswith("jobconsole: error: cannot attach: no scheduler has ever led ")
+
     first = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, "--grace", "1")
     first.wait_for_lines("scheduler started")
-    console = Server("--jobs", "tests.cli.jobs_long", "--db", database_url, no_ui=False)
-    assert console.finish() == 2
-    [line] = console.lines
-    assert line.startswith("jobconsole: error: another scheduler (pid ")
-    assert f"pid {first.process.pid} on " in line
     first.process.send_signal(signal.SIGTERM)
     assert first.finish() == 0
+    stopped = Server("--read-only", "--db", database_url, no_ui=False)
+    assert stopped.finish() == 2
+    [line] = stopped.lines
+    assert line.startswith("jobconsole: error: cannot attach: no live scheduler leads ")
+    assert line.rstrip().endswith(f"(pid {first.process.pid} on {socket.gethostname()}) has stopped")
+
+    misuse = Server("--read-only", "--db", database_url)
+    assert misuse.finish() == 2
+    assert misuse.lines == ["jobconsole: error: --attach and --read-only are for the console; --no-ui runs a scheduler\n"]
 
 
 def test_sigterm_to_the_whole_control_group_records_the_process_run_stopped(database_url: str, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from jobconsole.interface import (
     LiveRunView,
     LiveState,
+    CommandRecord,
     CommandResult,
     EngineSnapshot,
     EngineState,
@@ -57,6 +58,7 @@ class SeedJob:
     timeout_seconds: float
     every: timedelta
     next_run: datetime
+    paused: bool = False
 
 
 SEED_JOBS: tuple[SeedJob, ...] = (
@@ -163,6 +165,11 @@ class SeededScheduler:
         self.revision = 1
         self.state = EngineState.STARTING
         self.store_ok = True
+        self.commands: dict[int, list[CommandRecord]] = {}
+        """Operators' commands by the run they started or stopped (the run detail's audit trail)."""
+        self.attached_to: str | None = None
+        """Set: the console draws as if attached to a headless scheduler (which one, in words)."""
+        self.read_only = False
         self.pending_records = 0
         self.snapshot_error: Exception | None = None
         self.history_error: Exception | None = None
@@ -367,6 +374,8 @@ class SeededScheduler:
                 revision=self.revision,
                 store_ok=self.store_ok,
                 pending_records=self.pending_records,
+                attached_to=self.attached_to,
+                read_only=self.read_only,
             )
 
     def _job_view(self, job: SeedJob) -> JobView:
@@ -385,6 +394,7 @@ class SeededScheduler:
             timeout_seconds=job.timeout_seconds,
             recent=tuple(finished[-10:]),
             running_run_id=running,
+            paused=job.paused,
         )
 
     def history(self, query: HistoryQuery) -> HistoryPage:
@@ -406,6 +416,9 @@ class SeededScheduler:
             raise self.detail_error
         with self._lock:
             return self.records.get(run_id)
+
+    def run_commands(self, run_id: int) -> list[CommandRecord]:
+        return list(self.commands.get(run_id, ()))
 
     def trigger(self, job_name: str) -> CommandResult:
         with self._lock:
@@ -433,6 +446,22 @@ class SeededScheduler:
                 return CommandResult(False, f"run #{run_id} already ended ({record.status.value})")
             self.active[run_id] = replace(run, state=LiveState.STOPPING)
             return CommandResult(True, f"stopping run #{run_id} ({run.job_name})", run_id)
+
+    def pause(self, job_name: str) -> CommandResult:
+        return self._set_paused(job_name, True)
+
+    def resume(self, job_name: str) -> CommandResult:
+        return self._set_paused(job_name, False)
+
+    def _set_paused(self, job_name: str, paused: bool) -> CommandResult:
+        with self._lock:
+            index = next((i for i, job in enumerate(self.jobs) if job.name == job_name), None)
+            if index is None:
+                return CommandResult(False, f"no job named {job_name!r}")
+            if self.jobs[index].paused == paused:
+                return CommandResult(False, f"{job_name} is {'already paused' if paused else 'not paused'}")
+            self.jobs[index] = replace(self.jobs[index], paused=paused)
+            return CommandResult(True, f"{'paused' if paused else 'resumed'} {job_name}")
 
 
 def keyset_page(rows: list[RunRecord], query: HistoryQuery) -> HistoryPage:

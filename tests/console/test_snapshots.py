@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 
+from jobconsole.interface import EngineState
 from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
 from jobconsole.runs import RunStatus
@@ -122,6 +123,27 @@ def test_database_unreachable_is_plain_in_the_header(snap_compare: Callable[...,
     scheduler.store_ok = False
     scheduler.pending_records = 3
     assert snap_compare(console(scheduler), terminal_size=(80, 24), run_before=after())
+
+
+def attached() -> SeededScheduler:
+    """As a console attached to a headless scheduler sees it, with one job paused by an operator."""
+    scheduler = SeededScheduler()
+    scheduler.attached_to = "pid 4242 on app-1 since 09:12 UTC"
+    scheduler.state = EngineState.RUNNING  # the headless scheduler it is attached to runs
+    scheduler.pause("send_smart_alerts")
+    return scheduler
+
+
+def test_attached_header_and_a_paused_job(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(attached(), embedded=False), terminal_size=(80, 24), run_before=after())
+
+
+def test_attached_read_only_at_120_columns(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    scheduler = attached()
+    scheduler.read_only = True
+    assert snap_compare(
+        console(scheduler, embedded=False, read_only=True), terminal_size=(120, 30), run_before=after()
+    )
 
 
 def test_no_color(snap_compare: Callable[..., bool], console: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -114,12 +114,15 @@ def test_run_job_starts_a_manual_run_now(make_scheduler, events, store) -> None:
 
 
 class ShiftedClock(SystemClock):
-    """Real time, shifted so that "now" is exactly 200 ms before a whole second."""
+    """Real time, shifted so that "now" is exactly 200 ms before a whole second when :meth:`aim` is called."""
 
     def __init__(self) -> None:
-        real = datetime.now(timezone.utc)
-        target = real.replace(microsecond=800_000)
-        self.offset = target - real
+        self.offset = timedelta(0)
+
+    def aim(self) -> None:
+        """Shift by less than a second (the engine takes no step that small for a wall-clock step)."""
+        real = datetime.now(timezone.utc) + self.offset
+        self.offset += real.replace(microsecond=800_000) - real
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.offset
@@ -139,6 +142,7 @@ def test_a_job_due_in_200_ms_starts_soon_after_its_due_time_on_the_real_clock(ma
 
     scheduler = make_scheduler(clock=clock)
     scheduler.start()
+    clock.aim()
     registered = clock.now()
     due = (registered + timedelta(seconds=1)).replace(microsecond=0)
     scheduler.register("soon", note_start, schedule.every().day.at(due.strftime("%H:%M:%S")))

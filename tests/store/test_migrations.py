@@ -120,3 +120,32 @@ def test_the_migrations_make_the_schema_the_models_describe(database_url: str) -
     finally:
         engine.dispose()
     assert differences == []
+
+
+def _run_record(run_id: int) -> RunRecord:
+    return RunRecord(
+        id=run_id, job_name="feed", triggered_by=TriggeredBy.MANUAL, status=RunStatus.SUCCEEDED,
+        run_mode=RunMode.THREAD, scheduled_for=None, started_at=START, finished_at=START,
+    )
+
+
+def test_migrating_a_new_sqlite_file_keeps_its_write_ahead_log_when_another_process_comes_and_goes(tmp_path) -> None:
+    """A scheduler that created (and so migrated) its SQLite file, then a `jobconsole status` from another
+    process: that process must not take the scheduler's connections for gone and delete the log under them,
+    or every row the scheduler writes afterwards is invisible to everyone else."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    store = open_store(url)
+    try:
+        store.write([_run_record(1)])
+        visit = f"from jobconsole.store import open_store; s = open_store({url!r}); print(s.max_run_id()); s.close()"
+        first = subprocess.run([sys.executable, "-c", visit], capture_output=True, text=True, timeout=60, check=True)
+        assert first.stdout.strip() == "1"
+        assert (tmp_path / "fresh.db-wal").exists(), "another process deleted the write-ahead log in use"
+        store.write([_run_record(2)])
+        second = subprocess.run([sys.executable, "-c", visit], capture_output=True, text=True, timeout=60, check=True)
+        assert second.stdout.strip() == "2", "a row written after the visit is not seen by other processes"
+    finally:
+        store.close()

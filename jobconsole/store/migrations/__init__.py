@@ -24,10 +24,10 @@ from jobconsole.errors import StoreConfigError
 
 log = logging.getLogger("jobconsole.store")
 
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision; :mod:`jobconsole.store.models` describes the schema it makes."""
 BASELINE = "0001"
-KNOWN = ("0001", "0002")
+KNOWN = ("0001", "0002", "0003")
 _PG_MIGRATION_LOCK = 0x6A6F626D6967  # "jobmig"
 
 
@@ -89,7 +89,10 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if not path or path == ":memory:" or path.startswith("file:"):
         yield
         return
-    fd = os.open(os.path.realpath(path), os.O_RDONLY)
+    # The lock is on the file's directory, never on the database file itself: closing any descriptor of
+    # the database file would drop the POSIX locks SQLite holds on it in this process, and another
+    # process could then take this one's connections for gone and delete the write-ahead log under them.
+    fd = os.open(os.path.dirname(os.path.realpath(path)) or ".", os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -1,0 +1,173 @@
+"""8. Attach: a headless leader seen and steered through its database, on SQLite and PostgreSQL.
+
+A leader with 100 jobs (each every 10 s) and three attached readers (each a RemoteScheduler
+following the published state, as an attached console does). Measured:
+
+- state lag: a run starts on the leader (its row's started_at) → an attached reader's snapshot shows it;
+- command latency: a trigger left in the database → the leader has carried it out (the command row's
+  requested_at → handled_at, both on the database's clock);
+- what publishing costs the leader: its publisher thread's CPU time over the window, and writes per second;
+- ``jobconsole runs --limit 50`` on 1,000,000 rows, interpreter start included.
+
+There is nothing to compare with side by side: APScheduler 3.x and schedule have no attach, and no shell
+CLI over a shared store.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.parts import PartResult
+from benchmarks.report import Table
+from benchmarks.runner import REPO, child_env
+from benchmarks.seed import seed
+from benchmarks.settings import Settings
+from benchmarks.stats import Summary, percentile
+
+JOBS_MODULE = "benchmarks.job_modules.hundred_jobs"
+FOLLOW = (
+    "import sys, time\n"
+    "from jobconsole.attach.remote import RemoteScheduler\n"
+    "from jobconsole.store import open_store\n"
+    "remote = RemoteScheduler(open_store(sys.argv[1])); remote.start(); time.sleep(float(sys.argv[2])); remote.close()\n"
+)
+
+
+def run(settings: Settings) -> PartResult:
+    table = Table(
+        f"8. Attach — a leader with 100 jobs, 3 attached readers; {settings.attach_commands} triggers; "
+        f"`jobconsole runs` on {settings.history_rows:,} rows"
+    )
+    raw: dict[str, object] = {}
+    from tests.support.postgres import PostgresServer
+
+    with tempfile.TemporaryDirectory(prefix="jobconsole-bench-") as scratch:
+        server = PostgresServer()
+        try:
+            server.start()
+            urls = {
+                "SQLite": f"sqlite:///{Path(scratch) / 'attach.db'}",
+                "PostgreSQL": server.create_database("jobconsole_attach"),
+            }
+            for backend, url in urls.items():
+                raw[backend] = measure(url, settings, Path(scratch))
+        finally:
+            server.cleanup()
+    for backend, key, label, target, limit in (
+        ("SQLite", "lag", "state lag, run starts → attached snapshot shows it, p99 (s)", "≤ 1 s", 1.0),
+        ("PostgreSQL", "lag", "state lag, run starts → attached snapshot shows it, p99 (s)", "≤ 1 s", 1.0),
+        ("SQLite", "command", "command latency, trigger left → carried out, p99 (s)", "≤ 1 s", 1.0),
+        ("PostgreSQL", "command", "command latency, trigger left → carried out, p99 (s)", "≤ 0.3 s", 0.3),
+        ("SQLite", "publish_cpu_pct", "publishing: the leader's publisher thread, % of a core", "< 1 %", 1.0),
+        ("PostgreSQL", "publish_cpu_pct", "publishing: the leader's publisher thread, % of a core", "< 1 %", 1.0),
+        ("SQLite", "writes_per_s", "publishing: writes per second", "a few", 5.0),
+        ("PostgreSQL", "writes_per_s", "publishing: writes per second", "a few", 5.0),
+        ("SQLite", "runs_cli", "`jobconsole runs --limit 50`, start to exit, max of 5 (s)", "< 0.3 s", 0.3),
+        ("PostgreSQL", "runs_cli", "`jobconsole runs --limit 50`, start to exit, max of 5 (s)", "< 0.3 s", 0.3),
+    ):
+        result = raw[backend]
+        assert isinstance(result, dict)
+        value = result[key]
+        table.add(f"{backend}: {label}", target, value < limit, jobconsole=Summary.of([value]))
+    table.notes.append(
+        "Lag and latency are p99 over the triggers; publishing is over the window with the three readers "
+        "attached; the CLI time is the slowest of five runs, interpreter start included."
+    )
+    return PartResult([table], raw)
+
+
+def _leader_log_cpu(lines: list[str]) -> tuple[int, float]:
+    for line in lines:
+        found = re.search(r"published the state (\d+) times, using ([\d.]+) s of CPU", line)
+        if found:
+            return int(found.group(1)), float(found.group(2))
+    raise RuntimeError("the leader did not report what publishing cost it")
+
+
+def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
+    from jobconsole.attach.remote import RemoteScheduler
+    from jobconsole.store import open_store
+
+    store = open_store(url)
+    seed(store, settings.history_rows)
+    env = child_env(XDG_STATE_HOME=str(scratch / "state"))
+    cli = [sys.executable, "-m", "jobconsole"]
+    leader = subprocess.Popen(
+        [*cli, "--no-ui", "--jobs", JOBS_MODULE, "--db", url, "--log-level", "DEBUG"],
+        cwd=REPO, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+    readers: list[subprocess.Popen[bytes]] = []
+    remote = RemoteScheduler(store)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                remote.require_live_leader()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        window_start = time.monotonic()
+        readers = [
+            subprocess.Popen([sys.executable, "-c", FOLLOW, url, str(settings.attach_seconds + 30)], cwd=REPO, env=env)
+            for _ in range(3)
+        ]
+        remote.start()
+        lags: list[float] = []
+        latencies: list[float] = []
+        channel = store.attach_channel()
+        pause = settings.attach_seconds / max(settings.attach_commands, 1)
+        for _ in range(settings.attach_commands):
+            result = remote.trigger("nightly")
+            if not result.ok or result.run_id is None:
+                raise RuntimeError(f"trigger refused: {result.message}")
+            run_id = result.run_id
+            (command,) = [c for c in channel.commands_for_run(run_id) if c.kind.value == "trigger"]
+            assert command.handled_at is not None
+            latencies.append(command.handled_at - command.requested_at)
+            while not any(run.run_id == run_id for run in remote.snapshot().running):
+                time.sleep(0.005)
+            seen = time.time()
+            row = store.get_run(run_id)
+            assert row is not None
+            lags.append(seen - row.started_at.timestamp())
+            stopped = remote.stop(run_id)
+            if not stopped.ok:
+                raise RuntimeError(f"stop refused: {stopped.message}")
+            while any(run.run_id == run_id for run in remote.snapshot().running):
+                time.sleep(0.01)
+            time.sleep(max(pause - 0.5, 0.0))
+        window = time.monotonic() - window_start
+        runs_cli: list[float] = []
+        for _ in range(5):
+            began = time.perf_counter()
+            subprocess.run([*cli, "runs", "--limit", "50", "--db", url], cwd=REPO, env=env,
+                           capture_output=True, check=True, timeout=60)
+            runs_cli.append(time.perf_counter() - began)
+    finally:
+        remote.close()
+        for reader in readers:
+            reader.kill()
+            reader.wait()
+        leader.send_signal(signal.SIGTERM)
+        _, errors = leader.communicate(timeout=60)
+        store.close()
+    writes, cpu = _leader_log_cpu(errors.splitlines())
+    return {
+        "lag": percentile(lags, 0.99),
+        "lag_p50": percentile(lags, 0.5),
+        "command": percentile(latencies, 0.99),
+        "command_p50": percentile(latencies, 0.5),
+        "publish_cpu_pct": 100 * cpu / window,
+        "writes_per_s": writes / window,
+        "runs_cli": max(runs_cli),
+        "runs_cli_median": sorted(runs_cli)[2],
+        "window_s": window,
+    }
