@@ -7,6 +7,7 @@ following the published state, as an attached console does). Measured:
 - command latency: a trigger left in the database → the leader has carried it out (the command row's
   requested_at → handled_at, both on the database's clock);
 - what publishing costs the leader: its publisher thread's CPU time over the window, and writes per second;
+- an attached console (``jobconsole --attach`` under a pseudo-terminal) on those rows: first page, page down;
 - ``jobconsole runs --limit 50`` on 1,000,000 rows, interpreter start included.
 
 There is nothing to compare with side by side: APScheduler 3.x and schedule have no attach, and no shell
@@ -68,6 +69,10 @@ def run(settings: Settings) -> PartResult:
         ("PostgreSQL", "publish_cpu_pct", "publishing: the leader's publisher thread, % of a core", "< 1 %", 1.0),
         ("SQLite", "writes_per_s", "publishing: writes per second", "a few", 5.0),
         ("PostgreSQL", "writes_per_s", "publishing: writes per second", "a few", 5.0),
+        ("SQLite", "console_first_page", "attached console: start → first page of history (s)", "< 1.5 s", 1.5),
+        ("PostgreSQL", "console_first_page", "attached console: start → first page of history (s)", "< 1.5 s", 1.5),
+        ("SQLite", "console_page_down_ms", "attached console: page down, slowest (ms)", "< 50 ms", 50.0),
+        ("PostgreSQL", "console_page_down_ms", "attached console: page down, slowest (ms)", "< 50 ms", 50.0),
         ("SQLite", "runs_cli", "`jobconsole runs --limit 50`, start to exit, max of 5 (s)", "< 0.3 s", 0.3),
         ("PostgreSQL", "runs_cli", "`jobconsole runs --limit 50`, start to exit, max of 5 (s)", "< 0.3 s", 0.3),
     ):
@@ -80,6 +85,33 @@ def run(settings: Settings) -> PartResult:
         "attached; the CLI time is the slowest of five runs, interpreter start included."
     )
     return PartResult([table], raw)
+
+
+def _attached_console(url: str, settings: Settings, scratch: Path, env: dict[str, str]) -> tuple[float, list[float]]:
+    """``jobconsole --attach`` under a pseudo-terminal: start → its first page of history on screen, then page
+    downs (each: key → the next block of rows drawn)."""
+    from benchmarks.console_session import focus_history, page_down
+    from benchmarks.terminal import PtySession, run_ids
+
+    launched = time.monotonic()
+    session = PtySession([sys.executable, "-m", "jobconsole", "--attach", "--db", url], env=env, cwd=str(scratch))
+    try:
+        drawn = session.wait_for(lambda text: len(run_ids(text)) >= 10, 60)
+        if drawn is None:
+            raise RuntimeError("the attached console drew no history within 60 s")
+        first_page = drawn - launched
+        time.sleep(settings.settle_seconds)
+        focus_history(session)
+        time.sleep(settings.settle_seconds / 4)
+        pages = []
+        for _ in range(settings.page_downs):
+            pages.append(page_down(session) * 1000)
+            time.sleep(0.2)
+    finally:
+        session.send("q")
+        session.wait_exit(5.0)
+        session.close()
+    return first_page, pages
 
 
 def _leader_log_cpu(lines: list[str]) -> tuple[int, float]:
@@ -145,6 +177,7 @@ def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
                 time.sleep(0.01)
             time.sleep(max(pause - 0.5, 0.0))
         window = time.monotonic() - window_start
+        first_page, pages = _attached_console(url, settings, scratch, env)
         runs_cli: list[float] = []
         for _ in range(5):
             began = time.perf_counter()
@@ -167,6 +200,8 @@ def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
         "command_p50": percentile(latencies, 0.5),
         "publish_cpu_pct": 100 * cpu / window,
         "writes_per_s": writes / window,
+        "console_first_page": first_page,
+        "console_page_down_ms": max(pages),
         "runs_cli": max(runs_cli),
         "runs_cli_median": sorted(runs_cli)[2],
         "window_s": window,

@@ -106,7 +106,8 @@ class RemoteScheduler:
             raise NoLeaderError(f"no scheduler has ever led {self._store.url_label}; start one with jobconsole --no-ui")
         if not leader.holds_lease:
             raise NoLeaderError(
-                f"no live scheduler leads {self._store.url_label}: the last one ({leader.holder}) has stopped"
+                f"no live scheduler leads {self._store.url_label}: the last one ({leader.holder}) "
+                "has stopped (or lost its lease)"
             )
         if not leader.live:
             raise NoLeaderError(

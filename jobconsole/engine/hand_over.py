@@ -23,7 +23,7 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.recorder import RunRecorder
 from jobconsole.notify.dispatch import NotifierSet
 from jobconsole.notify.notice import FailureNotice
-from jobconsole.runs import RunRecord
+from jobconsole.runs import RunRecord, RunUpdate
 
 log = logging.getLogger("jobconsole.engine")
 
@@ -95,6 +95,36 @@ class HandOver:
             return True
         due = self._next_due()
         return due is not None and (due - self._clock.now()).total_seconds() < WRITE_CLEARANCE_SECONDS
+
+    def close(
+        self,
+        flush_seconds: float,
+        spool: Callable[[list[RunRecord | RunUpdate]], None],
+        on_loop: Callable[[Callable[[Effects], None]], object],
+    ) -> bool:
+        """At shutdown, once no run is in progress: write what the recorder holds (waiting up to
+        ``flush_seconds`` for the database), ``spool`` what it could not, close the journal (on the
+        loop's thread, which empties it as the recorder catches up) and the notifiers. Whether the
+        database refused this scheduler's writes because another one leads now."""
+        fenced = False
+        left: list[RunRecord | RunUpdate] = []
+        if self.recorder is not None:
+            left = self.recorder.close(flush_seconds)
+            fenced = self.recorder.fenced is not None
+            if left and fenced:
+                log.error(
+                    "%d run records were not written: another scheduler leads now, and it marked the runs "
+                    "it found unfinished abandoned", len(left),
+                )
+            elif left:
+                spool(left)
+        journal = self.journal
+        if journal is not None:
+            # Kept when the database has not taken everything: the next leader replays it.
+            on_loop(lambda _effects: journal.close(keep=bool(left)))
+        if self.notifiers is not None:
+            self.notifiers.close(5.0)
+        return fenced
 
     def notify(self, record: RunRecord) -> None:
         if self.notifiers is not None:

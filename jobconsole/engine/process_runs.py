@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from jobconsole.engine.jobs import JobFunc
@@ -26,6 +26,13 @@ from jobconsole.engine.outcome import Outcome, describe_exception, run_job_body
 from jobconsole.engine.process_tree import become_subreaper, kill_tree, reap_children
 
 _context = multiprocessing.get_context("forkserver")
+
+
+def module_of(func: Callable[..., Any]) -> str:
+    """The module that defines ``func`` (looking through functools.partial): what the fork server preloads."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return getattr(func, "__module__", None) or "__main__"
 
 
 def prepare_fork_server(modules: Iterable[str]) -> None:

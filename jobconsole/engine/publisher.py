@@ -79,6 +79,7 @@ class Publisher:
                 self._channel.publish(self._term.instance, self._term.epoch, self._holder, encode_snapshot(self._snapshot()))
             except Exception as error:  # the database is gone: attached consoles see the heartbeat stop instead
                 log.debug("could not publish the final state: %s", error)
+        log.debug("published the state %d times, using %.3f s of CPU", self.writes, self.cpu_seconds)
 
     def _run(self) -> None:
         while not self._stop.wait(POLL_SECONDS):

@@ -6,14 +6,15 @@ Both run on the starting thread before the engine loop starts dispatching.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jobconsole.engine.cadence import Cadence
-from jobconsole.engine.dispatch import MISSED_COUNT_LIMIT
+from jobconsole.engine.dispatch import MISSED_COUNT_LIMIT, TRAIL
 from jobconsole.engine.journal import JournalContents, journal_glob, journal_is_free, read_journal
 from jobconsole.engine.live_run import Origin, duration_ms
 from jobconsole.engine.spool import Spool, keep_refused
@@ -322,3 +323,29 @@ def _journal_ops(store: RunStore, contents: JournalContents, now: datetime) -> l
         elif (stored.job_name, stored.started_at, stored.status) != (record.job_name, record.started_at, record.status):
             ops.append(replace(record, id=_NEW_ID))
     return ops
+
+
+TRAIL_LOAD_THREAD = "jobconsole-load-trails"
+
+
+def load_past_outcomes(
+    store: RunStore | None,
+    names: list[str],
+    post: Callable[[Callable[[Any], None]], None],
+    add: Callable[[dict[str, list[RunStatus]]], None],
+) -> None:
+    """Read the jobs' last outcomes for the console's trail on a thread of its own, then ``post`` them to
+    the loop (which calls ``add``). One indexed query per job; with thousands of jobs that takes a while,
+    and dispatch must not wait for it. Outcomes recorded meanwhile stay newest."""
+    if store is None or not names:
+        return
+
+    def load() -> None:
+        try:
+            loaded = store.recent_statuses(names, TRAIL)
+        except Exception:
+            log.warning("could not load the jobs' recent outcomes; the trails start empty", exc_info=True)
+            return
+        post(lambda _effects: add(loaded))
+
+    threading.Thread(target=load, name=TRAIL_LOAD_THREAD, daemon=True).start()

@@ -10,7 +10,6 @@ the loop are the worker pool and executors (:mod:`.executors`), the recorder
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import socket
@@ -24,7 +23,7 @@ import schedule
 
 from jobconsole.attach.who import operator
 from jobconsole.engine.clock import Clock, SystemClock
-from jobconsole.engine.dispatch import TRAIL, Dispatcher, Effects
+from jobconsole.engine.dispatch import Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
 from jobconsole.engine.hand_over import HandOver
 from jobconsole.engine.executors import ProcessExecutor, RunExecutors, ThreadExecutor
@@ -35,9 +34,9 @@ from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.loop import EngineLoop
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.publisher import Publisher
-from jobconsole.engine.process_runs import prepare_fork_server
+from jobconsole.engine.process_runs import module_of, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
-from jobconsole.engine.recovery import recover
+from jobconsole.engine.recovery import load_past_outcomes, recover
 from jobconsole.engine.snapshots import SnapshotBuilder
 from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
 from jobconsole.engine.state_dir import state_directory
@@ -53,16 +52,8 @@ from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
 
 log = logging.getLogger("jobconsole.engine")
 
-TRAIL_LOAD_THREAD = "jobconsole-load-trails"
 
 __all__ = ["JobScheduler", "SchedulerBusyError"]
-
-
-def _module_of(func: Callable[..., Any]) -> str:
-    """The module that defines ``func`` (looking through functools.partial)."""
-    while isinstance(func, functools.partial):
-        func = func.func
-    return getattr(func, "__module__", None) or "__main__"
 
 
 class JobScheduler:
@@ -245,7 +236,7 @@ class JobScheduler:
 
         self._loop.call(add)
         if self._loop.running and self._store is not None:
-            self._load_past_outcomes([name])
+            load_past_outcomes(self._store, [name], self._loop.post, self._dispatcher.add_past_outcomes)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -376,7 +367,7 @@ class JobScheduler:
         self._loop.call(arm)
         self._publisher = Publisher(store.attach_channel(), self.snapshot, self, term, seat.leadership.holder)
         self._publisher.start()
-        self._load_past_outcomes(list(self._dispatcher.specs))
+        load_past_outcomes(store, list(self._dispatcher.specs), self._loop.post, self._dispatcher.add_past_outcomes)
         log.info(
             "scheduler started with %d jobs; recording runs in %s; leading it in term %d",
             len(self._dispatcher.specs), store.url_label, term.epoch,
@@ -394,7 +385,7 @@ class JobScheduler:
         :meth:`start` does this; call it earlier to do it before a UI takes over the terminal.
         """
         specs = self._loop.call(lambda _e: list(self._dispatcher.specs.values()))
-        modules = [_module_of(s.func) for s in specs if s.run_mode is RunMode.PROCESS]
+        modules = [module_of(s.func) for s in specs if s.run_mode is RunMode.PROCESS]
         if modules:
             prepare_fork_server(modules)
 
@@ -444,30 +435,9 @@ class JobScheduler:
         self._loop.when_drained().wait()
         if self._publisher is not None:
             self._publisher.stop()
-            log.debug(
-                "published the state %d times, using %.3f s of CPU",
-                self._publisher.writes, self._publisher.cpu_seconds,
-            )
         self._pool.close()
-        fenced = False
-        left: list[RunRecord | RunUpdate] = []
-        if self._recorder is not None:
-            left = self._recorder.close(self.record_flush_seconds)
-            fenced = self._recorder.fenced is not None
-            if left and fenced:
-                log.error(
-                    "%d run records were not written: another scheduler leads now, and it marked the runs "
-                    "it found unfinished abandoned", len(left),
-                )
-            elif left and self._store is not None:
-                self._spool(left)
-        journal = self._hand_over.journal
-        if journal is not None:
-            # Kept when the database has not taken everything: the next leader replays it. Closed on the
-            # loop's thread, which empties the journal whenever the recorder catches up.
-            self._loop.call(lambda _e: journal.close(keep=bool(left)))
-        if self._hand_over.notifiers is not None:
-            self._hand_over.notifiers.close(5.0)
+        spool = self._spool if self._store is not None else lambda _left: None
+        fenced = self._hand_over.close(self.record_flush_seconds, spool, self._loop.call)
         if self._seat is not None:
             self._seat.give_up(release=not fenced)
         if self._store is not None:
@@ -567,21 +537,3 @@ class JobScheduler:
 
     def _process_started(self, run: LiveRun) -> None:
         self._loop.post(lambda _effects: self._dispatcher.process_started(run))
-
-    def _load_past_outcomes(self, names: list[str]) -> None:
-        """Read the jobs' last outcomes for the console's trail on a thread of its own, then hand
-        them to the loop. One indexed query per job; with thousands of jobs that takes a while,
-        and dispatch must not wait for it. Outcomes recorded meanwhile stay newest."""
-        store = self._store
-        if store is None or not names:
-            return
-
-        def load() -> None:
-            try:
-                loaded = store.recent_statuses(names, TRAIL)
-            except Exception:
-                log.warning("could not load the jobs' recent outcomes; the trails start empty", exc_info=True)
-                return
-            self._loop.post(lambda _effects: self._dispatcher.add_past_outcomes(loaded))
-
-        threading.Thread(target=load, name=TRAIL_LOAD_THREAD, daemon=True).start()

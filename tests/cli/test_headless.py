@@ -114,7 +114,7 @@ def test_attach_with_no_live_scheduler_is_refused_with_one_line(database_url: st
     assert stopped.finish() == 2
     [line] = stopped.lines
     assert line.startswith("jobconsole: error: cannot attach: no live scheduler leads ")
-    assert line.rstrip().endswith(f"(pid {first.process.pid} on {socket.gethostname()}) has stopped")
+    assert line.rstrip().endswith(f"(pid {first.process.pid} on {socket.gethostname()}) has stopped (or lost its lease)")
 
     misuse = Server("--read-only", "--db", database_url)
     assert misuse.finish() == 2
