@@ -98,6 +98,14 @@ def add_commands(subparsers: Any, db_option: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Carry out one shell command; ShellError for what must end it with a one-line error."""
+    if args.command == "runs":
+        from jobconsole.store.light import LightReadUnavailable, history
+
+        try:
+            # Straight through the driver: no SQLAlchemy to import (see jobconsole.store.light).
+            return _print_runs(history(args.db, _runs_query(args)), args)
+        except LightReadUnavailable:
+            pass
     from jobconsole.attach.remote import NoLeaderError, RemoteScheduler
     from jobconsole.store import open_store
 
@@ -106,7 +114,7 @@ def run_command(args: argparse.Namespace) -> int:
         remote = RemoteScheduler(store)
         command = args.command
         if command == "runs":
-            return _runs(store, args)
+            return _print_runs(list(store.history(_runs_query(args)).rows), args)
         if command == "show":
             return _show(store, remote, args)
         if command == "jobs":
@@ -215,11 +223,14 @@ def _jobs(remote: RemoteScheduler, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _runs(store: Any, args: argparse.Namespace) -> int:
+def _runs_query(args: argparse.Namespace) -> HistoryQuery:
     since = datetime.now(timezone.utc) - args.since if args.since else None
-    page = store.history(HistoryQuery(limit=args.limit, job_name=args.job, statuses=args.status or (), since=since))
+    return HistoryQuery(limit=args.limit, job_name=args.job, statuses=args.status or (), since=since)
+
+
+def _print_runs(rows: Sequence[RunRecord], args: argparse.Namespace) -> int:
     if args.json:
-        _print_json([_record_dict(row) for row in page.rows])
+        _print_json([_record_dict(row) for row in rows])
         return EXIT_OK
     now = datetime.now(timezone.utc)
     _table(
@@ -229,7 +240,7 @@ def _runs(store: Any, args: argparse.Namespace) -> int:
                 row.id, row.job_name, row.status.value, _soon(row.started_at, now), _took(row),
                 row.triggered_by.value, row.error_first_line[:80],
             )
-            for row in page.rows
+            for row in rows
         ],
     )
     return EXIT_OK

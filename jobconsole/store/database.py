@@ -21,7 +21,6 @@ from jobconsole.store.migrations import upgrade_schema
 from jobconsole.store.repository import RunStore
 from jobconsole.store.urls import redact_url, url_secret
 
-DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
 SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 
