@@ -74,6 +74,7 @@ class Publisher:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        self._channel.close_probe()
         if not replaced:
             try:
                 self._channel.publish(self._term.instance, self._term.epoch, self._holder, encode_snapshot(self._snapshot()))
@@ -100,8 +101,9 @@ class Publisher:
             log.warning("cannot publish the scheduler's state for attached consoles (%s); retrying", error)
 
     def _turn(self) -> None:
-        for command in self._channel.take_pending(self._holder):
-            self._carry_out(command)
+        if self._channel.has_pending():
+            for command in self._channel.take_pending(self._holder):
+                self._carry_out(command)
         snapshot = self._snapshot()
         now = time.monotonic()
         if snapshot is not self._last and now - self._last_write >= PUBLISH_EVERY_SECONDS:

@@ -24,8 +24,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, PoolProxiedConnection, text
 
+from jobconsole.errors import StoreUnavailableError
 from jobconsole.interface import CommandRecord
 from jobconsole.store.leadership import db_now_sql
 
@@ -94,6 +95,7 @@ class PausedJob:
     paused_at: float
 
 
+_PENDING_PROBE = "SELECT 1 FROM jobconsole_commands WHERE handled_at IS NULL LIMIT 1"
 _COMMAND_COLUMNS = (
     "id, kind, job_name, run_id, requested_by, requested_at, handled_by, handled_at, ok, result, result_run_id"
 )
@@ -116,6 +118,7 @@ class AttachChannel:
         self._guard = guard
         """Turns a lost connection into StoreUnavailableError, naming what was being done."""
         self._now = db_now_sql(engine.dialect.name)
+        self._probe: PoolProxiedConnection | None = None
 
     # -- the leader's state --------------------------------------------------------------------
 
@@ -183,6 +186,35 @@ class AttachChannel:
                 text(f"SELECT {_COMMAND_COLUMNS} FROM jobconsole_commands WHERE id = :id"), {"id": command_id}
             ).one_or_none()
         return None if row is None else _command(tuple(row))
+
+    def has_pending(self) -> bool:
+        """Whether any command waits: the leader's frequent look, on a driver connection kept for it
+        (a pooled SQLAlchemy statement costs ten times the database's own work here)."""
+        try:
+            if self._probe is None:
+                self._probe = self._engine.raw_connection()
+                driver = self._probe.driver_connection
+                if self._engine.dialect.name == "postgresql":
+                    # No transaction left open between looks ("idle in transaction").
+                    driver.autocommit = True  # type: ignore[union-attr]
+            cursor = self._probe.cursor()
+            try:
+                cursor.execute(_PENDING_PROBE)
+                return cursor.fetchone() is not None
+            finally:
+                cursor.close()
+        except Exception as error:
+            self.close_probe()
+            raise StoreUnavailableError(f"cannot look for commands: {str(error).strip().splitlines()[0]}") from None
+
+    def close_probe(self) -> None:
+        """Let the connection :meth:`has_pending` keeps go (at shutdown, or after an error)."""
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            try:
+                probe.invalidate()
+            except Exception:  # already broken: nothing to give back
+                pass
 
     def take_pending(self, handled_by: str) -> list[Command]:
         """Commands not yet handled, oldest first. One read when there are none (the leader asks

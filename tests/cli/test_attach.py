@@ -9,6 +9,8 @@ import subprocess
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from jobconsole.runs import HistoryQuery, RunStatus
 from jobconsole.store import open_store
 
@@ -149,5 +151,27 @@ def test_a_paused_job_is_not_run_stays_paused_across_a_restart_and_runs_again_wh
             )
         finally:
             store.close()
+    finally:
+        stop_server(server)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_commands_still_reach_the_leader_after_its_database_sessions_are_terminated(database_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    server = start_server(database_url)
+    try:
+        engine = create_engine(database_url)
+        with engine.connect() as connection:
+            killed = connection.execute(text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalar()
+        engine.dispose()
+        assert killed, "the leader had no session to terminate"
+        # The leader reconnects on its next look: the command is carried out, not lost.
+        triggered = wait_until(lambda: (done := cli(database_url, "trigger", "nightly")).returncode == 0 and done or None, 30)
+        assert triggered.stdout.startswith("started nightly (run ")
+        assert cli(database_url, "status").returncode == 0
     finally:
         stop_server(server)
