@@ -156,7 +156,11 @@ def _attach(store: object, args: argparse.Namespace) -> int | None:
 
     remote.start()
     try:
-        app = make_app(remote, embedded=False, collector=IdleCollector(), read_only=args.read_only)
+        # The leader publishes within 0.25 s of a change and the snapshot is read every 0.25 s: refreshing
+        # every half second keeps what the console shows within a second of the scheduler.
+        app = make_app(
+            remote, embedded=False, collector=IdleCollector(), read_only=args.read_only, refresh_seconds=0.5
+        )
         _start_collecting()
         app.run()
         return app.return_code or 0
