@@ -4,8 +4,10 @@ A thread of its own, so the engine loop never waits for the database. Several
 times a second it takes the commands left in the database (trigger, stop,
 pause, resume) and carries them out through the scheduler's own commands, then
 says what came of each. It writes the loop's latest snapshot when it changed
-(at most every :data:`PUBLISH_EVERY_SECONDS`) and otherwise a heartbeat every
-:data:`HEARTBEAT_SECONDS`: a few small writes a second however many jobs.
+(at most every :data:`PUBLISH_EVERY_SECONDS`, less often when making the
+document takes long: it spends at most a tenth of its time on that) and
+otherwise a heartbeat every :data:`HEARTBEAT_SECONDS`: a few small writes a
+second however many jobs. It keeps out of the way of runs about to start.
 """
 
 from __future__ import annotations
@@ -49,8 +51,13 @@ class Publisher:
         commands: Commands,
         term: Term,
         holder: str,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._channel = channel
+        self._busy = busy
+        """Whether runs are starting or about to, or the loop is busy: publishing then waits its turn."""
+        self._publish_every = PUBLISH_EVERY_SECONDS
+        """At least this long between two documents: longer when a document takes long to make (many jobs)."""
         self._snapshot = snapshot
         self._commands = commands
         self._term = term
@@ -104,10 +111,16 @@ class Publisher:
         if self._channel.has_pending():
             for command in self._channel.take_pending(self._holder):
                 self._carry_out(command)
-        snapshot = self._snapshot()
         now = time.monotonic()
-        if snapshot is not self._last and now - self._last_write >= PUBLISH_EVERY_SECONDS:
+        if now - self._last_write < min(self._publish_every, HEARTBEAT_SECONDS) or self._busy():
+            # Runs about to start come first: a document of ten thousand jobs takes the interpreter for
+            # tens of milliseconds, and a due batch would wait for it.
+            return
+        snapshot = self._snapshot()
+        if snapshot is not self._last and now - self._last_write >= self._publish_every:
+            began = time.perf_counter()
             document: str | None = encode_snapshot(snapshot)
+            self._publish_every = max(PUBLISH_EVERY_SECONDS, 10 * (time.perf_counter() - began))
         elif now - self._last_write >= HEARTBEAT_SECONDS:
             document = None
         else:

@@ -365,7 +365,9 @@ class JobScheduler:
             self._dispatcher.set_state(EngineState.RUNNING)
 
         self._loop.call(arm)
-        self._publisher = Publisher(store.attach_channel(), self.snapshot, self, term, seat.leadership.holder)
+        self._publisher = Publisher(
+            store.attach_channel(), self.snapshot, self, term, seat.leadership.holder, self._hand_over.runs_starting
+        )
         self._publisher.start()
         load_past_outcomes(store, list(self._dispatcher.specs), self._loop.post, self._dispatcher.add_past_outcomes)
         log.info(
