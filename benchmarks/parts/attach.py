@@ -167,8 +167,9 @@ def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
             while not any(run.run_id == run_id for run in remote.snapshot().running):
                 time.sleep(0.005)
             seen = time.time()
-            row = store.get_run(run_id)
-            assert row is not None
+            # The snapshot may show the run before the recorder has written its row (tens of ms later).
+            while (row := store.get_run(run_id)) is None:
+                time.sleep(0.01)
             lags.append(seen - row.started_at.timestamp())
             stopped = remote.stop(run_id)
             if not stopped.ok:
