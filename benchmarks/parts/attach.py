@@ -130,9 +130,13 @@ def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
     seed(store, settings.history_rows)
     env = child_env(XDG_STATE_HOME=str(scratch / "state"))
     cli = [sys.executable, "-m", "jobconsole"]
+    # The leader's log goes to a file: a pipe nobody reads until the end fills up, and then every thread
+    # of the leader that logs waits on it.
+    log_path = scratch / f"leader-{url.split(':', 1)[0]}.log"
+    log_file = log_path.open("w")
     leader = subprocess.Popen(
         [*cli, "--no-ui", "--jobs", JOBS_MODULE, "--db", url, "--log-level", "DEBUG"],
-        cwd=REPO, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+        cwd=REPO, env=env, stderr=log_file, stdout=subprocess.DEVNULL,
     )
     readers: list[subprocess.Popen[bytes]] = []
     remote = RemoteScheduler(store)
@@ -191,9 +195,10 @@ def measure(url: str, settings: Settings, scratch: Path) -> dict[str, float]:
             reader.kill()
             reader.wait()
         leader.send_signal(signal.SIGTERM)
-        _, errors = leader.communicate(timeout=60)
+        leader.wait(timeout=60)
+        log_file.close()
         store.close()
-    writes, cpu = _leader_log_cpu(errors.splitlines())
+    writes, cpu = _leader_log_cpu(log_path.read_text().splitlines())
     return {
         "lag": percentile(lags, 0.99),
         "lag_p50": percentile(lags, 0.5),
