@@ -40,7 +40,12 @@ class WorkerPool(Generic[Task]):
         self._eager_limit = eager_limit
         self._starvation_seconds = starvation_seconds
         self._idle_seconds = idle_seconds
-        self._condition = threading.Condition()
+        lock = threading.Lock()
+        self._condition = threading.Condition(lock)
+        """Idle workers wait here for tasks."""
+        self._watch_condition = threading.Condition(lock)
+        """The watchdog waits here, apart from the workers: a notify meant for a worker must never wake it
+        instead (a task would then wait, with every worker idle, until the next submit)."""
         self._tasks: deque[Task] = deque()
         self._workers = 0
         self._idle = 0
@@ -72,12 +77,14 @@ class WorkerPool(Generic[Task]):
                 self._spawn()
             if self._workers >= self._eager_limit:
                 self._ensure_watchdog()
+                self._watch_condition.notify()
 
     def close(self) -> None:
         """Let idle workers exit; busy ones finish their task first (they are daemons)."""
         with self._condition:
             self._closed = True
             self._condition.notify_all()
+            self._watch_condition.notify_all()
 
     def _spawn(self) -> None:
         self._workers += 1
@@ -90,16 +97,16 @@ class WorkerPool(Generic[Task]):
 
     def _watch(self) -> None:
         """Add a worker whenever tasks wait while no worker has picked one up for a while."""
-        with self._condition:
+        with self._watch_condition:
             while not self._closed:
                 if not self._tasks:
-                    self._condition.wait()
+                    self._watch_condition.wait()
                     continue
                 stuck_for = time.monotonic() - self._last_pickup
                 if stuck_for >= self._starvation_seconds and self._idle == 0:
                     self._spawn()
                     self._last_pickup = time.monotonic()
-                self._condition.wait(self._starvation_seconds)
+                self._watch_condition.wait(self._starvation_seconds)
 
     def _work(self) -> None:
         tasks = self._tasks
