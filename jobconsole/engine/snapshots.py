@@ -15,9 +15,9 @@ identity, redraws nothing that stayed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Sized
 from datetime import datetime, timedelta
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from jobconsole.engine.dispatch import Dispatcher
 from jobconsole.engine.jobs import JobSpec
@@ -63,32 +63,33 @@ class _ViewCache:
         return view
 
 
-class JobViews(Sequence[JobView]):
-    """A snapshot's jobs, sorted by next run (jobs without one last), made on first use."""
+V = TypeVar("V")
 
-    __slots__ = ("_inputs", "_taken_at", "_cache", "_views")
 
-    def __init__(self, inputs: dict[str, JobInputs], taken_at: datetime, cache: _ViewCache) -> None:
+class _LazyViews(Sequence[V]):
+    """A snapshot's views, made from the inputs the loop captured when a reader first looks."""
+
+    __slots__ = ("_inputs", "_cache", "_views")
+
+    def __init__(self, inputs: Sized, cache: Any) -> None:
         self._inputs = inputs
-        self._taken_at = taken_at
         self._cache = cache
-        self._views: tuple[JobView, ...] | None = None
+        self._views: tuple[V, ...] | None = None
 
-    def _made(self) -> tuple[JobView, ...]:
+    def _make(self) -> tuple[V, ...]:
+        raise NotImplementedError
+
+    def _made(self) -> tuple[V, ...]:
         views = self._views
         if views is None:
-            cache = self._cache
-            now = self._taken_at
-            with cache.lock:
-                made = [cache.view(inputs) for inputs in self._inputs.values()]
-            views = self._views = tuple(sorted(made, key=lambda j: (j.next_run is None, j.next_run or now, j.name)))
+            views = self._views = self._make()
         return views
 
     @overload
-    def __getitem__(self, index: int) -> JobView: ...
+    def __getitem__(self, index: int) -> V: ...
 
     @overload
-    def __getitem__(self, index: slice) -> Sequence[JobView]: ...
+    def __getitem__(self, index: slice) -> Sequence[V]: ...
 
     def __getitem__(self, index: Any) -> Any:
         return self._made()[index]
@@ -96,11 +97,14 @@ class JobViews(Sequence[JobView]):
     def __len__(self) -> int:
         return len(self._inputs)
 
-    def __iter__(self) -> Iterator[JobView]:
+    def __bool__(self) -> bool:
+        return bool(len(self._inputs))
+
+    def __iter__(self) -> Iterator[V]:
         return iter(self._made())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, JobViews):
+        if isinstance(other, _LazyViews):
             return self._made() == other._made()
         return isinstance(other, Sequence) and self._made() == tuple(other)
 
@@ -109,6 +113,23 @@ class JobViews(Sequence[JobView]):
 
     def __repr__(self) -> str:
         return repr(self._made())
+
+
+class JobViews(_LazyViews[JobView]):
+    """A snapshot's jobs, sorted by next run (jobs without one last), made on first use."""
+
+    __slots__ = ("_taken_at",)
+
+    def __init__(self, inputs: dict[str, JobInputs], taken_at: datetime, cache: _ViewCache) -> None:
+        super().__init__(inputs, cache)
+        self._taken_at = taken_at
+
+    def _make(self) -> tuple[JobView, ...]:
+        cache = self._cache
+        now = self._taken_at
+        with cache.lock:
+            made = [cache.view(inputs) for inputs in self._inputs.values()]
+        return tuple(sorted(made, key=lambda j: (j.next_run is None, j.next_run or now, j.name)))
 
 
 RunInputs = tuple[LiveRun, object, "int | None"]
@@ -136,55 +157,18 @@ class _RunViewCache:
             del self.views[run_id]
 
 
-class RunViews(Sequence[LiveRunView]):
+class RunViews(_LazyViews[LiveRunView]):
     """A snapshot's runs in progress, oldest first, made on first use."""
 
-    __slots__ = ("_inputs", "_cache", "_views")
+    __slots__ = ()
 
-    def __init__(self, inputs: tuple[RunInputs, ...], cache: _RunViewCache) -> None:
-        self._inputs = inputs
-        self._cache = cache
-        self._views: tuple[LiveRunView, ...] | None = None
-
-    def _made(self) -> tuple[LiveRunView, ...]:
-        views = self._views
-        if views is None:
-            cache = self._cache
-            with cache.lock:
-                views = tuple(cache.view(inputs) for inputs in self._inputs)
-                if len(cache.views) > 2 * len(views) + 100:
-                    cache.keep_only({view.run_id for view in views})
-            self._views = views
+    def _make(self) -> tuple[LiveRunView, ...]:
+        cache = self._cache
+        with cache.lock:
+            views = tuple(cache.view(inputs) for inputs in self._inputs)
+            if len(cache.views) > 2 * len(views) + 100:
+                cache.keep_only({view.run_id for view in views})
         return views
-
-    @overload
-    def __getitem__(self, index: int) -> LiveRunView: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[LiveRunView]: ...
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._made()[index]
-
-    def __len__(self) -> int:
-        return len(self._inputs)
-
-    def __bool__(self) -> bool:
-        return bool(self._inputs)
-
-    def __iter__(self) -> Iterator[LiveRunView]:
-        return iter(self._made())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, RunViews):
-            return self._made() == other._made()
-        return isinstance(other, Sequence) and self._made() == tuple(other)
-
-    def __hash__(self) -> int:
-        return hash(self._made())
-
-    def __repr__(self) -> str:
-        return repr(self._made())
 
 
 class SnapshotBuilder:
