@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from jobconsole.humanize import duration
 from jobconsole.runs import HistoryQuery, RunRecord, RunStatus
 
 if TYPE_CHECKING:
@@ -249,8 +250,7 @@ def _print_runs(rows: Sequence[RunRecord], args: argparse.Namespace) -> int:
 def _took(row: RunRecord) -> str:
     if row.duration_ms is None:
         return ""
-    seconds = row.duration_ms / 1000
-    return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+    return duration(row.duration_ms / 1000)
 
 
 def _record_dict(row: RunRecord) -> dict[str, Any]:

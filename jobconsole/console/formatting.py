@@ -12,6 +12,7 @@ from datetime import datetime
 from rich.style import Style
 from rich.text import Span, Text
 
+from jobconsole import humanize
 from jobconsole.console.sanitize import strip_control
 from jobconsole.interface import LiveState
 from jobconsole.runs import RunStatus
@@ -99,36 +100,8 @@ def trail_text(statuses: tuple[RunStatus, ...], palette: Palette, width: int = 1
     return Text("".join(symbols), spans=spans, no_wrap=True, overflow="ellipsis", end="")
 
 
-def format_duration(seconds: float | None) -> str:
-    """``0.4s``, ``12s``, ``3m 12s``, ``2h 05m``, ``3d 04h``."""
-    if seconds is None:
-        return "–"
-    seconds = max(0.0, seconds)
-    if seconds < 10 and seconds != int(seconds):
-        return f"{seconds:.1f}s"
-    whole = int(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours}h {minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{days}d {hours:02d}h"
-
-
-def format_timeout(seconds: float) -> str:
-    """A timeout as an operator would say it: ``15m``, ``3s``, ``1h 30m``."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m" if secs == 0 else f"{minutes}m {secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h" if minutes == 0 else f"{hours}h {minutes:02d}m"
+format_duration = humanize.duration
+format_timeout = humanize.limit
 
 
 def format_countdown(when: datetime | None, now: datetime) -> str:

@@ -26,7 +26,8 @@ from jobconsole.engine.live_run import LiveRun, Origin
 from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.recorder import Pending
-from jobconsole.engine.stopping import StopPolicy, final_status, minutes_text
+from jobconsole.engine.stopping import StopPolicy, final_status
+from jobconsole.humanize import limit
 from jobconsole.engine.timers import Deadlines, Timers
 from jobconsole.interface import LiveState, CommandResult, EngineState
 from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy
@@ -394,7 +395,7 @@ class Dispatcher:
         self.changed = True
         log.warning(
             "run %d of %s timed out after %s; stop_event set",
-            run.run_id, run.spec.name, minutes_text(run.spec.timeout.total_seconds()),
+            run.run_id, run.spec.name, limit(run.spec.timeout.total_seconds()),
         )
         if run.child is not None and run.stop_reason is None:
             self._escalate(run, self.stop_policy.grace_seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobconsole.humanize import limit
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.outcome import Outcome
 from jobconsole.runs import EndedBy, RunStatus
@@ -19,16 +20,11 @@ class StopPolicy:
     """How long after SIGTERM before SIGKILL."""
 
 
-def minutes_text(seconds: float) -> str:
-    return f"{seconds / 60:g} min"
-
-
-
 def final_status(run: LiveRun, outcome: Outcome, ended_by: EndedBy) -> tuple[RunStatus, str | None]:
     """The status a run ended with, and its error text (why it was timed out or stopped, first)."""
     error = outcome.error_message
     if run.timed_out:
-        note = f"timed out after {minutes_text(run.spec.timeout.total_seconds())}"
+        note = f"timed out after {limit(run.spec.timeout.total_seconds())}"
         if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED):
             note += f"; process group {ended_by.value}"
         return RunStatus.TIMED_OUT, note + (f"; {error}" if error else "")

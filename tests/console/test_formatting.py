@@ -25,8 +25,12 @@ NOW = datetime(2026, 11, 26, 9, 30, 0, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("seconds", "shown"),
     [
-        (0.4, "0.4s"),
+        (0.4, "400ms"),
+        (0.0, "0ms"),
+        (4.25, "4.2s"),
         (12, "12s"),
+        (125, "2m 05s"),
+        (3720, "1h 02m"),
         (192, "3m 12s"),
         (3600 * 2 + 300, "2h 05m"),
         (86400 * 3 + 3600 * 4, "3d 04h"),
@@ -38,7 +42,7 @@ def test_durations(seconds: float | None, shown: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "shown"), [(3, "3s"), (900, "15m"), (90, "1m 30s"), (5400, "1h 30m"), (7200, "2h")]
+    ("seconds", "shown"), [(0.5, "500ms"), (1.5, "1.5s"), (3, "3s"), (900, "15m"), (90, "1m 30s"), (5400, "1h 30m"), (7200, "2h")]
 )
 def test_timeouts(seconds: float, shown: str) -> None:
     assert format_timeout(seconds) == shown

@@ -73,7 +73,7 @@ def test_timeout_sets_stop_event_and_next_run_gets_a_fresh_one(make_scheduler, s
     scheduler.start()
     first = run_once(scheduler, "embeddings", store)
     assert first.status is RunStatus.TIMED_OUT and first.success is False
-    assert first.error_message.startswith("timed out after 0.005 min")
+    assert first.error_message.startswith("timed out after 300ms")
     assert first.ended_by is EndedBy.STOP_EVENT
     assert seen_events[0].is_set()
     second = scheduler.run_job("embeddings")
