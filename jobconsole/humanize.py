@@ -19,6 +19,11 @@ def duration(seconds: float | None) -> str:
     return _whole(int(seconds), exact=False)
 
 
+def elapsed(seconds: float) -> str:
+    """A ticking time, in whole seconds (a countdown, time so far): ``7s``, ``2m 05s``, ``1h 02m``."""
+    return _whole(int(max(0.0, seconds)), exact=False)
+
+
 def limit(seconds: float) -> str:
     """A set length (a timeout, a grace), as short as it is exact: ``500ms``, ``1.5s``, ``30s``, ``15m``, ``1h 30m``."""
     seconds = max(0.0, seconds)

@@ -66,6 +66,11 @@ class LiveRunView:
     deadline: datetime
     pid: int | None
     state: LiveState
+    next_step: str | None = None
+    """What the engine does next to a run it is ending: ``SIGTERM`` or ``SIGKILL`` (None: nothing
+    more; a thread run can only be waited for)."""
+    next_step_at: datetime | None = None
+    """When it does it."""
 
 
 @dataclass(frozen=True)

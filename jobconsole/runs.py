@@ -130,6 +130,8 @@ class HistoryQuery:
     direction: PageDirection = PageDirection.NEWEST
     anchor_id: int | None = None
     job_name: str | None = None
+    job_contains: str | None = None
+    """Only jobs whose name contains this text, in any case (``send`` finds ``send_weekly_newsletter``)."""
     failures_only: bool = False
     statuses: tuple[RunStatus, ...] = ()
     """Only rows with one of these statuses (none: any)."""

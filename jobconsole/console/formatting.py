@@ -40,9 +40,24 @@ STATUS_LOOKS: dict[RunStatus, StatusLook] = {
 ACTIVE_STATE_WORDS: dict[LiveState, tuple[str, str]] = {
     LiveState.RUNNING: ("running", "running"),
     LiveState.STOPPING: ("stopping…", "warning"),
-    LiveState.TERMINATING: ("stopping… (terminating)", "warning"),
-    LiveState.OVERDUE: ("timed out, still running", "error"),
+    LiveState.TERMINATING: ("ending its process", "warning"),
+    LiveState.OVERDUE: ("timed out", "error"),
 }
+
+
+def live_state_words(state: LiveState, next_step: str | None, next_step_at: datetime | None, now: datetime) -> str:
+    """What a run in progress is doing and what happens to it next: ``timed out · SIGTERM in 8s``,
+    ``ending its process · SIGKILL in 3s``, ``timed out · waiting for it to return`` (a thread run
+    cannot be ended from outside)."""
+    word = ACTIVE_STATE_WORDS[state][0]
+    if state is LiveState.RUNNING:
+        return word
+    if next_step is not None and next_step_at is not None:
+        seconds = (next_step_at - now).total_seconds()
+        return f"{word} · {next_step} {'due' if seconds <= 0 else 'in ' + format_elapsed(seconds + 0.999)}"
+    if state is LiveState.TERMINATING:
+        return word
+    return f"{word} · waiting for it to return"
 
 
 class Palette:
@@ -101,6 +116,7 @@ def trail_text(statuses: tuple[RunStatus, ...], palette: Palette, width: int = 1
 
 
 format_duration = humanize.duration
+format_elapsed = humanize.elapsed
 format_timeout = humanize.limit
 
 
@@ -111,7 +127,7 @@ def format_countdown(when: datetime | None, now: datetime) -> str:
     seconds = (when - now).total_seconds()
     if seconds <= 0:
         return "due"
-    return f"in {format_duration(float(int(seconds + 0.999)))}"
+    return f"in {format_elapsed(seconds + 0.999)}"
 
 
 def format_time(when: datetime | None, now: datetime) -> str:
@@ -163,13 +179,16 @@ def bar_tone(fraction: float) -> str:
     return "success"
 
 
-def timeout_bar(fraction: float, width: int, palette: Palette) -> Text:
-    """``███████░░░  70%``: elapsed over timeout, styled by how near the deadline is."""
+def timeout_bar(fraction: float, width: int, palette: Palette, *, over_by: float = 0.0) -> Text:
+    """``███████░░░  70%``: elapsed over timeout, styled by how near the deadline is; past it,
+    ``over by 12s`` (``over_by`` seconds) rather than a percentage over 100."""
+    if fraction >= 1.0 and over_by > 0:
+        return plain(f"over by {format_elapsed(over_by)}", style=palette.bars["error"] + Style(bold=True))
     clamped = min(max(fraction, 0.0), 1.0)
     filled = round(clamped * width)
     style = palette.bars[bar_tone(fraction)]
     text = Text(no_wrap=True, end="")
     text.append("█" * filled, style=style)
     text.append("░" * (width - filled), style=palette.tone("muted"))
-    text.append(f" {min(int(fraction * 100), 999):>3d}%", style=style if fraction >= 0.75 else "")
+    text.append(f" {min(int(fraction * 100), 100):>3d}%", style=style if fraction >= 0.75 else "")
     return text

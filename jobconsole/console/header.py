@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -22,6 +23,9 @@ _STATE_TONES = {
     EngineState.STOPPED: "error",
 }
 
+
+HOST = socket.gethostname().split(".")[0]
+"""Where this console runs: an operator with a window per server tells them apart by it."""
 
 ATTACHED = 1.5
 """The attached scheduler's place among the header's segments: kept after the failures, before the counts."""
@@ -54,7 +58,7 @@ class HeaderBar(Widget):
                 snapshot.attached_to,
                 snapshot.read_only,
             )
-        key = (shown, now.replace(second=0, microsecond=0), id(palette))
+        key = (shown, now.replace(microsecond=0), id(palette))
         if key == self._shown:
             return
         self._shown = key
@@ -67,8 +71,9 @@ class HeaderBar(Widget):
         narrow = width < 100
         right = Text(no_wrap=True, end="")
         if self._now is not None:
-            # Minutes, not seconds: a clock ticking every second would cost bandwidth over SSH for nothing.
-            right.append(self._now.strftime("%H:%M %Z").strip(), style="bold")
+            right.append(HOST, style=palette.tone("muted"))
+            right.append(" ")
+            right.append(self._now.strftime("%H:%M:%S %Z").strip(), style="bold")
         left = Text(no_wrap=True, end="")
         if not narrow:
             left.append(" jobconsole ", style="bold")
@@ -94,7 +99,7 @@ class HeaderBar(Widget):
             (
                 1,
                 Text(
-                    f"  {snapshot.failures_24h} failed/24h",
+                    f"  {snapshot.failures_24h} failures/24h",
                     style=palette.tone("error") if snapshot.failures_24h else palette.tone("muted"),
                 ),
             ),

@@ -14,6 +14,7 @@ its run; the neighbours are then fetched again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Literal
@@ -28,6 +29,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
 from jobconsole.console.formatting import (
+    STATUS_LOOKS,
     Palette,
     format_duration,
     format_lines,
@@ -40,9 +42,11 @@ from jobconsole.console.sanitize import strip_control
 from jobconsole.console.sync_table import ColumnSpec, PageAhead
 from jobconsole.console.workers import deliver
 from jobconsole.interface import SchedulerInterface
-from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord
+from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus
 
-CursorAim = Literal["keep", "first", "last"]
+CursorAim = Literal["keep", "first", "last", "follow"]
+"""Where the cursor goes on a page that arrives: stays on its run, the first or last row, or
+(``follow``) the first row if it was there when the page was asked for (see HistoryPane.following)."""
 
 PAGE_SIZE = 50
 """Rows per history page: about three screenfuls of a 40-line terminal. Crossing into the
@@ -52,15 +56,43 @@ a page never touch the database."""
 OPPOSITE = {PageDirection.OLDER: PageDirection.NEWER, PageDirection.NEWER: PageDirection.OLDER}
 
 
+@dataclass(frozen=True)
+class StatusChoice:
+    """One step of the status filter (``f`` goes to the next)."""
+
+    label: str
+    statuses: tuple[RunStatus, ...] = ()
+    failures_only: bool = False
+
+
+STATUS_CHOICES: tuple[StatusChoice, ...] = (
+    StatusChoice("all"),
+    StatusChoice("failures", failures_only=True),
+    *(
+        StatusChoice(STATUS_LOOKS[status].word, (status,))
+        for status in (
+            RunStatus.RUNNING,
+            RunStatus.SUCCEEDED,
+            RunStatus.FAILED,
+            RunStatus.TIMED_OUT,
+            RunStatus.ABANDONED,
+            RunStatus.STOPPED,
+            RunStatus.SKIPPED,
+            RunStatus.MISSED,
+        )
+    ),
+)
+
+
 class HistoryTable(RunTable):
     COLUMNS = (
         ColumnSpec("status", "Status", 11, wide_width=12),
-        ColumnSpec("run", "Run", 9, wide_only=True),
+        ColumnSpec("run", "Run", 8, wide_width=9),
         ColumnSpec("job", "Job", 16, wide_width=22),
         ColumnSpec("started", "Started", 11),
         ColumnSpec("duration", "Took", 7),
         ColumnSpec("lines", "Added / seen", 13, wide_only=True),
-        ColumnSpec("error", "Error / message", 10, flex=True),
+        ColumnSpec("error", "Error / message", 10, flex=True, from_width=72),
     )
     BINDINGS = [
         Binding("home", "newest", "Newest", id="history_newest", show=False, tooltip="Newest runs"),
@@ -160,8 +192,9 @@ class HistoryPane(Vertical):
         self._scheduler = scheduler
         self.page_size = page_size
         self.retry_seconds = retry_seconds
-        self.failures_only = False
+        self.status_choice = STATUS_CHOICES[0]
         self.job_filter: str | None = None
+        """Part of a job name: only runs of jobs whose name contains it (any case)."""
         self.page: HistoryPage | None = None
         self._neighbours: dict[PageDirection, HistoryPage] = {}
         """The pages next to ``page``, fetched ahead (only ever those two)."""
@@ -179,17 +212,20 @@ class HistoryPane(Vertical):
         """The cells of the runs on this page and the pages next to it, as drawn for ``_rendered_for``,
         by run id, with the record they were made from."""
         self._empty_shown = ""
+        self._newer_shown = ""
 
     def compose(self) -> ComposeResult:
         yield HistoryFilter(
-            placeholder="job name · enter: apply (empty: all jobs) · esc: cancel",
+            placeholder="part of a job name · enter: apply (empty: all jobs) · esc: cancel",
             id="history-filter",
         )
+        yield Static("", id="history-newer")
         yield HistoryTable(id="history-table")
         yield Static(Text("Loading history…"), id="history-empty", classes="empty-state")
 
     def on_mount(self) -> None:
         self.filter_input.display = False
+        self.query_one("#history-newer", Static).display = False
         self._update_titles()
         # The newest runs are asked for now, not with the first snapshot: the database works
         # while the rest of the screen is built.
@@ -217,12 +253,21 @@ class HistoryPane(Vertical):
         elif (now.date(), id(palette)) != self._rendered_for[:2]:
             self._render_page()
 
-    def reload(self) -> None:
-        """Ask for the page on show again (the newest page if it is the newest)."""
+    @property
+    def following(self) -> bool:
+        """Whether History follows the newest runs, as ``tail -f`` does: the cursor is on the
+        newest run. Moving off it holds the page where it is (new runs are counted above it);
+        home follows again."""
         page = self.page
-        if page is None or not page.has_newer or not page.rows:
-            self.request(PageDirection.NEWEST, "keep")
+        return page is None or not page.rows or (not page.has_newer and self.table.cursor_row <= 0)
+
+    def reload(self) -> None:
+        """Ask for the page on show again: the newest runs while following, else the same rows."""
+        page = self.page
+        if page is None or not page.rows or self.following:
+            self.request(PageDirection.NEWEST, "follow")
         else:
+            # The same top row: runs that started since stay above, counted, and nothing moves.
             self.request(PageDirection.OLDER, "keep", anchor_id=page.rows[0].id + 1)
 
     # --- loading -----------------------------------------------------------------------------
@@ -251,8 +296,9 @@ class HistoryPane(Vertical):
             limit=self.page_size,
             direction=direction,
             anchor_id=anchor_id,
-            job_name=self.job_filter,
-            failures_only=self.failures_only,
+            job_contains=self.job_filter,
+            failures_only=self.status_choice.failures_only,
+            statuses=self.status_choice.statuses,
         )
 
     def _supersede(self) -> int:
@@ -285,7 +331,8 @@ class HistoryPane(Vertical):
         return (
             self.page is None
             and query.direction is PageDirection.NEWEST
-            and (query.job_name, query.failures_only) == (self.job_filter, self.failures_only)
+            and (query.job_contains, query.failures_only, query.statuses)
+            == (self.job_filter, self.status_choice.failures_only, self.status_choice.statuses)
         )
 
     def _show_page(
@@ -303,11 +350,13 @@ class HistoryPane(Vertical):
             if fallback_row is not None:
                 self.table.move_to(fallback_row)
             return
+        was_on_top = self.table.cursor_row <= 0
         self.page = page
         self._neighbours = dict(neighbours or {})
         self._render_page()
-        if aim == "first":
+        if aim == "first" or (aim == "follow" and was_on_top):
             self.table.move_to(0)
+            self.table.scroll_home(animate=False, immediate=True)
         elif aim == "last":
             self.table.move_to(-1)
         # Once the page is drawn: a query's Python side (building rows) would share the GIL with the drawing.
@@ -340,6 +389,7 @@ class HistoryPane(Vertical):
         if token == self._token and page is self.page:
             self._neighbours[direction] = neighbour
             self._draw_ahead()
+            self._show_newer()
 
     def _failed(self, token: int, error: Exception) -> None:
         if token != self._token:
@@ -363,8 +413,10 @@ class HistoryPane(Vertical):
 
     # --- filters -----------------------------------------------------------------------------
 
-    def toggle_failures(self) -> None:
-        self.failures_only = not self.failures_only
+    def cycle_status(self, step: int = 1) -> None:
+        """Show the next status filter (``step`` -1: the previous): all, failures, then each status."""
+        index = STATUS_CHOICES.index(self.status_choice)
+        self.status_choice = STATUS_CHOICES[(index + step) % len(STATUS_CHOICES)]
         self._update_titles()
         self.request(PageDirection.NEWEST, "first")
 
@@ -388,27 +440,12 @@ class HistoryPane(Vertical):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.close_filter()
-        self.set_job_filter(self.resolve_job_name(event.value))
+        self.set_job_filter(event.value.strip() or None)
 
     @on(HistoryFilter.Cancelled)
     def _filter_cancelled(self, event: HistoryFilter.Cancelled) -> None:
         event.stop()
         self.close_filter()
-
-    def resolve_job_name(self, typed: str) -> str | None:
-        """The job the operator meant: an exact name, or the one known name containing ``typed``."""
-        typed = typed.strip()
-        if not typed:
-            return None
-        if typed in self._job_names:
-            return typed
-        lowered = typed.lower()
-        matches = [name for name in self._job_names if lowered in name.lower()]
-        exact = [name for name in matches if name.lower() == lowered]
-        if exact:
-            return exact[0]
-        # An unknown name is still asked for: the history may hold jobs no longer registered.
-        return matches[0] if len(matches) == 1 else typed
 
     # --- paging keys ---------------------------------------------------------------------------
 
@@ -455,6 +492,7 @@ class HistoryPane(Vertical):
         table.runs = {str(record.id): RunRef(record.id, record.job_name, record.status) for record in page.rows}
         table.sync([(str(record.id), self._cells(record)) for record in page.rows])
         self._draw_ahead()
+        self._show_newer()
         self.set_class(not page.rows, "-empty")
         message = self._empty_message()
         if message != self._empty_shown:
@@ -481,26 +519,45 @@ class HistoryPane(Vertical):
         self.table.draw_ahead(ahead)
 
     def _empty_message(self) -> str:
-        if self.failures_only or self.job_filter:
-            return "No runs match this filter. Press f to show every outcome, / to change the job."
+        if self.status_choice is not STATUS_CHOICES[0] or self.job_filter:
+            return "No runs match this filter. f: next status filter · /: change the job name (empty: all)."
         return "No runs recorded yet. Runs appear here as they start."
+
+    def _show_newer(self) -> None:
+        """The line above the table that counts the runs newer than the page (none while following)."""
+        page = self.page
+        text = ""
+        if page is not None and page.has_newer:
+            newer = self._neighbours.get(PageDirection.NEWER)
+            if newer is None:
+                # The count is on its way: keep the last one rather than flicker.
+                text = self._newer_shown or "▲ newer runs above · home: show the newest"
+            else:
+                count = f"{len(newer.rows)}{'+' if newer.has_newer else ''}"
+                runs = "run" if count == "1" else "runs"
+                text = f"▲ {count} newer {runs} above · home: show the newest"
+        if text != self._newer_shown:
+            self._newer_shown = text
+            marker = self.query_one("#history-newer", Static)
+            marker.update(text)
+            marker.display = bool(text)
 
     def _update_titles(self) -> None:
         title = Text("History")
-        if self.failures_only:
-            title.append(" · failures only")
+        if self.status_choice is not STATUS_CHOICES[0]:
+            title.append(f" · {self.status_choice.label}")
         if self.job_filter:
-            title.append(f" · job {strip_control(self.job_filter)}")
+            title.append(f" · job *{strip_control(self.job_filter)}*")
         self.border_title = title
         page = self.page
         if self.failing:
             subtitle = "⚠ unavailable, retrying"
         elif page is not None and page.has_newer:
-            subtitle = "older runs · home: newest"
-        elif page is not None and page.has_older:
-            subtitle = "newest first · end: oldest"
+            subtitle = "held · home: newest"
+        elif self.following:
+            subtitle = "newest first · following"
         else:
-            subtitle = "newest first"
+            subtitle = "newest first · held · home: follow"
         self.border_subtitle = Text(subtitle)
 
     def _cells(self, record: RunRecord) -> dict[str, Text]:

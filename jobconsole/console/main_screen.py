@@ -30,9 +30,23 @@ class MainScreen(Screen[None], inherit_bindings=False):
         Binding("t", "trigger", "Trigger", id="trigger_job", tooltip="Run the selected job now"),
         Binding("p", "pause", "Pause", id="pause_job", tooltip="Pause the selected job, or resume it (asks first)"),
         Binding(
-            "f", "failures_only", "Failures", id="failures_only", tooltip="Only failed runs in History (again: all)"
+            "f",
+            "status_filter",
+            "Status",
+            id="status_filter",
+            tooltip="History by status: all, failures, then each status in turn",
         ),
-        Binding("slash", "filter_history", "Filter", id="filter_history", tooltip="Filter History by job name"),
+        Binding(
+            "F",
+            "status_filter(-1)",
+            "Previous status",
+            id="status_filter_back",
+            show=False,
+            tooltip="History by status, the other way round",
+        ),
+        Binding(
+            "slash", "filter_history", "Filter", id="filter_history", tooltip="History by part of a job name"
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="next_pane", tooltip="Next pane"),
         Binding(
             "shift+tab", "app.focus_previous", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
@@ -136,8 +150,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return run.job_name if run else None
         return self.upcoming.selected_job()
 
-    def action_failures_only(self) -> None:
-        self.history.toggle_failures()
+    def action_status_filter(self, step: int = 1) -> None:
+        self.history.cycle_status(step)
 
     def action_filter_history(self) -> None:
         self.history.open_filter()

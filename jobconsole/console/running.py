@@ -13,15 +13,16 @@ from textual.widgets import Static
 from jobconsole.console.formatting import (
     ACTIVE_STATE_WORDS,
     Palette,
-    format_duration,
+    format_elapsed,
     format_time,
     format_timeout,
+    live_state_words,
     plain,
     timeout_bar,
 )
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sync_table import ColumnSpec
-from jobconsole.interface import LiveRunView
+from jobconsole.interface import LiveRunView, LiveState
 from jobconsole.runs import RunStatus
 
 NOTHING_RUNNING = "Nothing running. Select a job in Upcoming and press t to run it now."
@@ -29,14 +30,14 @@ NOTHING_RUNNING = "Nothing running. Select a job in Upcoming and press t to run 
 
 class RunningTable(RunTable):
     COLUMNS = (
-        ColumnSpec("job", "Job", 16, wide_width=22, flex=True, max_width=40),
+        ColumnSpec("job", "Job", 16, wide_width=22),
         ColumnSpec("run", "Run", 8, wide_width=9),
         ColumnSpec("mode", "Mode", 7, wide_only=True),
         ColumnSpec("started", "Started", 9, wide_only=True),
         ColumnSpec("elapsed", "Elapsed", 8),
         ColumnSpec("bar", "Timeout", 14, wide_width=20),
         ColumnSpec("limit", "Limit", 6, wide_only=True),
-        ColumnSpec("state", "State", 24),
+        ColumnSpec("state", "State", 22, wide_width=32, flex=True, max_width=40),
     )
 
 
@@ -80,16 +81,17 @@ class RunningPane(Vertical):
         elapsed = (now - run.started_at).total_seconds()
         timeout = (run.deadline - run.started_at).total_seconds()
         fraction = elapsed / timeout if timeout > 0 else 1.0
-        word, tone = ACTIVE_STATE_WORDS[run.state]
-        symbol = "▶ " if word == "running" else ""
+        tone = ACTIVE_STATE_WORDS[run.state][1]
+        words = live_state_words(run.state, run.next_step, run.next_step_at, now)
+        symbol = "▶ " if run.state is LiveState.RUNNING else ""
         width = self.table.column_width("bar") or 14
         return {
             "job": plain(run.job_name, style="bold"),
             "run": plain(f"#{run.run_id}"),
             "mode": plain(run.run_mode.value),
             "started": plain(format_time(run.started_at, now)),
-            "elapsed": plain(format_duration(float(int(elapsed)))),
-            "bar": timeout_bar(fraction, bar_width(width), palette),
+            "elapsed": plain(format_elapsed(elapsed)),
+            "bar": timeout_bar(fraction, bar_width(width), palette, over_by=elapsed - timeout),
             "limit": plain(format_timeout(timeout)),
-            "state": plain(f"{symbol}{word}", style=palette.tone(tone)),
+            "state": plain(f"{symbol}{words}", style=palette.tone(tone)),
         }

@@ -69,6 +69,8 @@ class ColumnSpec:
     """Takes the width left over, up to ``max_width``."""
     max_width: int = 200
     wide_only: bool = False
+    from_width: int = 0
+    """Shown only in a table at least this wide (the least essential columns go first)."""
     wide_label: str | None = None
 
 
@@ -203,7 +205,11 @@ class SyncTable(DataTable[Text]):
         if available <= 0:
             return False
         wide = self.size.width >= WIDE_FROM
-        shown = [column for column in self.COLUMNS if wide or not column.wide_only]
+        shown = [
+            column
+            for column in self.COLUMNS
+            if (wide or not column.wide_only) and self.size.width >= column.from_width
+        ]
         widths = {column.key: (column.wide_width or column.width) if wide else column.width for column in shown}
         used = sum(widths.values()) + 2 * self.cell_padding * len(shown)
         for column in shown:

@@ -48,9 +48,9 @@ class UpcomingTable(SyncTable):
         ColumnSpec("job", "Job", 16, wide_width=24, flex=True, max_width=40),
         ColumnSpec("schedule", "Every", 15, wide_width=22, wide_label="Schedule"),
         ColumnSpec("next", "Next run", 10, wide_width=20),
-        ColumnSpec("last", "Last", 11, wide_width=12),
-        ColumnSpec("mode", "Mode", 8, wide_width=7),
-        ColumnSpec("timeout", "Timeout", 7, wide_only=True),
+        ColumnSpec("last", "Last", 11, wide_width=12, wide_only=True),
+        ColumnSpec("mode", "Mode", 4, wide_width=7),
+        ColumnSpec("timeout", "Timeout", 7),
         ColumnSpec("trail", "Recent", 6, wide_width=10),
     )
 
@@ -141,10 +141,7 @@ class UpcomingPane(Vertical):
         if not wide and schedule.startswith("every "):
             # The narrow layout's column is headed "Every", so the cell says "10 minutes".
             schedule = schedule[len("every ") :]
-        if wide:
-            mode = job.run_mode.value
-        else:
-            mode = f"{'proc' if job.run_mode is RunMode.PROCESS else 'thr'} {format_timeout(job.timeout_seconds)}"
+        mode = job.run_mode.value if wide else ("proc" if job.run_mode is RunMode.PROCESS else "thr")
         name = plain(job.name, style="bold")
         if job.running_run_id is not None:
             name = Text.assemble(("▶ ", palette.tone("running")), name, no_wrap=True, overflow="ellipsis", end="")

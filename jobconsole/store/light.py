@@ -71,7 +71,7 @@ def _connect(url: str) -> tuple[str, Any]:
 
 def history(url: str, query: HistoryQuery) -> list[RunRecord]:
     """The newest page of runs matching ``query`` (its job, statuses and age), newest first."""
-    if query.direction is not PageDirection.NEWEST or query.failures_only:
+    if query.direction is not PageDirection.NEWEST or query.failures_only or query.job_contains is not None:
         raise LightReadUnavailable("only the newest page, by job, status and age")
     dialect, connection = _connect(url)
     marker = "?" if dialect == "sqlite" else "%s"

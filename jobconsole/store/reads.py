@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, literal_column, select
+from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, func, literal_column, select
 from sqlalchemy.sql import false
 
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus
@@ -47,6 +47,15 @@ class CompiledRead(NamedTuple):
         return list(connection.exec_driver_sql(self.sql, parameters).all())
 
 
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escaped with LIKE_ESCAPE) matching names that contain ``text``, compared in lower case."""
+    escaped = text.lower().replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
+
+
 class _HistoryShape(NamedTuple):
     page: CompiledRead
     probe: CompiledRead | None
@@ -63,7 +72,7 @@ class RecordReads:
         self._get_run = CompiledRead.of(select(*_COLUMNS).where(_ID == bindparam("run_id")), dialect)
         running = select(*_COLUMNS).where(runs_table.c.status == RunStatus.RUNNING.value).order_by(_ID)
         self._running = CompiledRead.of(running, dialect)
-        self._history: dict[tuple[PageDirection, bool, bool, tuple[RunStatus, ...], bool], _HistoryShape] = {}
+        self._history: dict[tuple[PageDirection, bool, bool, bool, tuple[RunStatus, ...], bool], _HistoryShape] = {}
         self._to_driver_time = sqlite_timestamp if dialect.name == "sqlite" else postgres_timestamp
 
     def get_run(self, connection: Connection, run_id: int) -> RunRecord | None:
@@ -77,11 +86,20 @@ class RecordReads:
         """One page by keyset on the id; see :meth:`RunStore.history`. ``query`` must be valid."""
         direction = query.direction
         statuses = tuple(sorted(set(query.statuses), key=lambda status: status.value))
-        key = (direction, query.job_name is not None, query.failures_only, statuses, query.since is not None)
+        key = (
+            direction,
+            query.job_name is not None,
+            query.job_contains is not None,
+            query.failures_only,
+            statuses,
+            query.since is not None,
+        )
         shape = self._history.get(key)
         if shape is None:
             shape = self._history[key] = self._compile_history(*key)
         values = {"limit": query.limit + 1, "anchor": query.anchor_id, "job_name": query.job_name}
+        if query.job_contains is not None:
+            values["job_pattern"] = contains_pattern(query.job_contains)
         if query.since is not None:
             values["since"] = self._to_driver_time(query.since)
         rows = shape.page.run(connection, values)
@@ -102,6 +120,7 @@ class RecordReads:
         self,
         direction: PageDirection,
         by_job: bool,
+        job_contains: bool,
         failures_only: bool,
         statuses: tuple[RunStatus, ...],
         since: bool,
@@ -109,6 +128,9 @@ class RecordReads:
         filters: list[ColumnElement[bool]] = []
         if by_job:
             filters.append(runs_table.c.job_name == bindparam("job_name"))
+        if job_contains:
+            # No index helps a substring: the page walks the id index and stops at its LIMIT.
+            filters.append(func.lower(runs_table.c.job_name).like(bindparam("job_pattern"), escape=LIKE_ESCAPE))
         if statuses:
             # The statuses are the enum's own values, written into the SQL (one compiled shape per set).
             filters.append(runs_table.c.status.in_([literal_column(f"'{status.value}'") for status in statuses]))

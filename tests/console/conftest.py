@@ -24,6 +24,8 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # Snapshots are made in colour; a CI runner with NO_COLOR set must not change them.
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("TEXTUAL_THEME", raising=False)
+    # The header names the machine the console runs on: the same in every snapshot.
+    monkeypatch.setattr("jobconsole.console.header.HOST", "ops-1")
     yield
 
 

@@ -316,6 +316,13 @@ class SeededScheduler:
         rows = sorted(self.records.values(), key=lambda record: -record.id)
         return next(record for record in rows if not failed or record.status.is_failure)
 
+    def trigger_and_finish(self, job_name: str, status: RunStatus = RunStatus.SUCCEEDED) -> int:
+        """A run of ``job_name`` that starts and ends at once: one more row at the top of History."""
+        result = self.trigger(job_name)
+        assert result.run_id is not None, result.message
+        self.finish_run(result.run_id, status)
+        return result.run_id
+
     def finish_run(self, run_id: int, status: RunStatus, *, error: str | None = None) -> None:
         """End a run in progress, as the engine would record it."""
         with self._lock:
@@ -406,8 +413,10 @@ class SeededScheduler:
                 record
                 for record in sorted(self.records.values(), key=lambda record: -record.id)
                 if (query.job_name is None or record.job_name == query.job_name)
+                and (query.job_contains is None or query.job_contains.lower() in record.job_name.lower())
                 # As the store does: "failures only" means success is False.
                 and (not query.failures_only or record.success is False)
+                and (not query.statuses or record.status in query.statuses)
             ]
         return keyset_page(rows, query)
 

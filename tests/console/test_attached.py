@@ -51,7 +51,8 @@ async def test_an_attached_console_shows_and_steers_the_scheduler_and_quitting_l
         async with app.run_test(size=(120, 40)) as pilot:
             history = app.query_one(HistoryTable)
             await until(pilot, lambda: any(history.get_cell(key, "job").plain == "tick" for key in history.rows))
-            assert f"pid {server.process.pid} on " in str(app.screen.query_one("#header").render())
+            header = app.screen.query_one("#header")
+            await until(pilot, lambda: f"pid {server.process.pid} on " in str(header.render()))
 
             upcoming = app.query_one(UpcomingTable)
             select(upcoming, "nightly")

@@ -14,10 +14,12 @@ from jobconsole.console.formatting import (
     format_lines,
     format_time,
     format_timeout,
+    live_state_words,
     plain,
     timeout_bar,
 )
 from jobconsole.console.header import short_database
+from jobconsole.interface import LiveState
 
 NOW = datetime(2026, 11, 26, 9, 30, 0, tzinfo=UTC)
 
@@ -83,7 +85,25 @@ def test_the_timeout_bar_warns_as_the_deadline_nears(fraction: float, tone: str)
 def test_timeout_bar_fills_in_proportion_and_states_the_percentage() -> None:
     bar = timeout_bar(0.3, 10, Palette({})).plain
     assert bar == "███░░░░░░░  30%"
-    assert timeout_bar(1.04, 10, Palette({})).plain == "██████████ 104%"
+    assert timeout_bar(1.04, 10, Palette({}), over_by=12.4).plain == "over by 12s"
+
+
+@pytest.mark.parametrize(
+    ("state", "step", "in_seconds", "shown"),
+    [
+        (LiveState.RUNNING, None, None, "running"),
+        (LiveState.OVERDUE, "SIGTERM", 7.2, "timed out · SIGTERM in 8s"),
+        (LiveState.OVERDUE, None, None, "timed out · waiting for it to return"),
+        (LiveState.STOPPING, "SIGTERM", 0.0, "stopping… · SIGTERM due"),
+        (LiveState.TERMINATING, "SIGKILL", 3, "ending its process · SIGKILL in 3s"),
+        (LiveState.TERMINATING, None, None, "ending its process"),
+    ],
+)
+def test_a_run_being_ended_says_what_happens_next_and_when(
+    state: LiveState, step: str | None, in_seconds: float | None, shown: str
+) -> None:
+    at = None if in_seconds is None else NOW + timedelta(seconds=in_seconds)
+    assert live_state_words(state, step, at, NOW) == shown
 
 
 def test_plain_cells_never_interpret_markup() -> None:

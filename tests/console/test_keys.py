@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import Log
+from textual.widgets import Log, Static
 
 from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.detail import RunDetailScreen
 from jobconsole.console.help import HelpScreen
-from jobconsole.console.history import HistoryTable
+from jobconsole.console.formatting import STATUS_LOOKS
+from jobconsole.console.history import STATUS_CHOICES, HistoryPane, HistoryTable
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.running import RunningTable
 from jobconsole.console.upcoming import UpcomingTable
@@ -143,7 +144,8 @@ async def test_s_asks_first_and_stops_the_selected_run_only_on_yes(
         assert seeded.stopped == [run.run_id]
         assert ("information", f"stopping run #{run.run_id} ({run.job_name})") in notifications(pilot)
         state = app.query_one(RunningTable).get_cell(str(run.run_id), "state")
-        assert state.plain == "stopping…"
+        # The seeded scheduler sends no signal: all there is to do is wait for the run to return.
+        assert state.plain == "stopping… · waiting for it to return"
 
 
 async def test_s_on_a_finished_run_says_it_already_ended(console: AppFactory, seeded: SeededScheduler) -> None:
@@ -253,31 +255,50 @@ async def test_a_detail_that_cannot_be_read_is_a_notification_and_a_retry(
 # --- f and /: filters -------------------------------------------------------------------------
 
 
-async def test_f_shows_only_failures_and_again_shows_everything(console: AppFactory, seeded: SeededScheduler) -> None:
+async def test_f_cycles_through_every_status_and_back_to_everything(
+    console: AppFactory, seeded: SeededScheduler
+) -> None:
     app = console(seeded)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         everything = history_rows(pilot)
+        pane = app.query_one(HistoryPane)
         await pilot.press("f")
         await settle(pilot)
         failures = history_rows(pilot)
         assert failures and all(seeded.records[int(key)].success is False for key in failures)
-        assert set(failures) < {str(record.id) for record in seeded.records.values()}
-        assert seeded.history_calls[-1].failures_only
+        assert str(pane.border_title) == "History · failures"
+        seen: set[RunStatus] = set()
+        for _ in STATUS_CHOICES[2:]:
+            await pilot.press("f")
+            await settle(pilot)
+            wanted = seeded.history_calls[-1].statuses
+            assert len(wanted) == 1
+            rows = history_rows(pilot)
+            assert all(seeded.records[int(key)].status is wanted[0] for key in rows)
+            assert str(pane.border_title) == f"History · {STATUS_LOOKS[wanted[0]].word}"
+            seen.add(wanted[0])
+        assert seen == set(RunStatus)
         await pilot.press("f")
         await settle(pilot)
-        assert history_rows(pilot) == everything
+        assert history_rows(pilot) == everything and str(pane.border_title) == "History"
+        await pilot.press("F")
+        await settle(pilot)
+        assert seeded.history_calls[-1].statuses == (RunStatus.MISSED,)
 
 
 async def test_slash_filters_history_by_job_name(console: AppFactory, seeded: SeededScheduler) -> None:
     app = console(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"fla", "enter")
+        await pilot.press("slash", *"SEND", "enter")
         await settle(pilot)
         rows = history_rows(pilot)
-        assert rows and {seeded.records[int(key)].job_name for key in rows} == {"flaky_report"}
-        assert seeded.history_calls[-1].job_name == "flaky_report"
+        reports = {job.name for job in seeded.jobs if "send" in job.name}
+        assert len(reports) > 1, "the seeded jobs must have several names that contain the text"
+        assert rows and {seeded.records[int(key)].job_name for key in rows} == reports
+        assert seeded.history_calls[-1].job_contains == "SEND"
+        assert str(app.query_one(HistoryPane).border_title) == "History · job *SEND*"
         await pilot.press("slash", "ctrl+u", "enter")
         await settle(pilot)
         assert seeded.history_calls[-1].job_name is None
@@ -353,18 +374,50 @@ async def test_the_pages_next_to_the_shown_one_are_fetched_ahead_and_no_more(
         assert all(query.limit == 20 for query in seeded.history_calls)
 
 
-async def test_new_runs_appear_on_top_and_the_selection_stays(console: AppFactory, seeded: SeededScheduler) -> None:
+async def test_history_follows_new_runs_while_the_cursor_is_on_the_newest(
+    console: AppFactory, seeded: SeededScheduler
+) -> None:
+    app = console(seeded, page_size=20)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(HistoryTable)
+        table.focus()
+        # More new runs than a page holds, a few at a time, as a busy scheduler makes them.
+        for _ in range(8):
+            for _ in range(4):
+                seeded.trigger_and_finish("import_vendor_feed")
+            app.refresh_now()
+            await settle(pilot)
+            assert history_rows(pilot)[0] == str(seeded.newest().id)
+            assert table.cursor_row == 0 and table.scroll_y == 0
+        assert not app.query_one("#history-newer").display
+
+
+async def test_moving_in_history_holds_the_page_and_counts_the_newer_runs(
+    console: AppFactory, seeded: SeededScheduler
+) -> None:
     app = console(seeded)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.query_one(HistoryTable)
-        chosen = history_rows(pilot)[3]
-        select(table, chosen)
-        seeded.trigger("import_vendor_feed")
-        app.refresh_now()
+        table.focus()
+        await pilot.press("down", "down", "down")
+        shown, chosen = history_rows(pilot), table.selected_key
+        for count in (1, 2, 3):
+            seeded.trigger_and_finish("import_vendor_feed")
+            app.refresh_now()
+            await settle(pilot)
+            # Nothing moves under the operator: the same rows, the same run under the cursor.
+            assert history_rows(pilot) == shown
+            assert table.selected_key == chosen and table.cursor_row == 3
+            marker = app.query_one("#history-newer", Static)
+            assert marker.display
+            runs = "run" if count == 1 else "runs"
+            assert str(marker.render()) == f"▲ {count} newer {runs} above · home: show the newest"
+        await pilot.press("home")
         await settle(pilot)
-        assert history_rows(pilot)[0] == str(seeded.newest().id)
-        assert table.selected_key == chosen and table.cursor_row == 4
+        assert history_rows(pilot)[0] == str(seeded.newest().id) and table.cursor_row == 0
+        assert not app.query_one("#history-newer").display
 
 
 async def test_a_finished_run_leaves_running_and_updates_in_history(
@@ -412,7 +465,7 @@ async def test_question_mark_lists_every_key_and_closes_again(console: AppFactor
             "Trigger",
             "Stop",
             "Detail",
-            "Failures",
+            "Status",
             "Filter",
             "Next pane",
             "Help",
@@ -435,8 +488,8 @@ async def test_the_command_palette_offers_the_keys_of_the_focused_pane(
         app.query_one(HistoryTable).focus()
         await pilot.pause()
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
-        assert {"Trigger", "Stop", "Detail", "Failures", "Filter", "Next pane", "Help", "Quit"} <= set(commands)
-        await commands["Failures"].callback()
+        assert {"Trigger", "Stop", "Detail", "Status", "Filter", "Next pane", "Help", "Quit"} <= set(commands)
+        await commands["Status"].callback()
         await settle(pilot)
         assert seeded.history_calls[-1].failures_only
 

@@ -35,12 +35,16 @@ def store(database_url: str, runs: list[RunRecord]) -> Iterator[RunStore]:
     opened.close()
 
 
-def _expected(runs: list[RunRecord], job_name: str | None = None, failures_only: bool = False) -> list[int]:
+def _expected(runs: list[RunRecord], query: HistoryQuery | None = None) -> list[int]:
     """The ids a user expects to see, newest first."""
+    query = query or HistoryQuery()
     return [
         run.id
         for run in sorted(runs, key=lambda run: run.id, reverse=True)
-        if (job_name is None or run.job_name == job_name) and (not failures_only or run.status.is_failure)
+        if (query.job_name is None or run.job_name == query.job_name)
+        and (query.job_contains is None or query.job_contains.lower() in run.job_name.lower())
+        and (not query.failures_only or run.status.is_failure)
+        and (not query.statuses or run.status in query.statuses)
     ]
 
 
@@ -73,6 +77,11 @@ FILTERS = [
     pytest.param(HistoryQuery(limit=7, job_name=JOBS[1]), id="one-job"),
     pytest.param(HistoryQuery(limit=7, failures_only=True), id="failures"),
     pytest.param(HistoryQuery(limit=7, job_name=JOBS[2], failures_only=True), id="job-failures"),
+    pytest.param(HistoryQuery(limit=7, job_contains="SCRAPE"), id="name-contains-any-case"),
+    # "_" and "%" are the text typed, not LIKE wildcards: "_m" is in scrape_mep_meetings only.
+    pytest.param(HistoryQuery(limit=3, job_contains="_m"), id="name-contains-underscore"),
+    pytest.param(HistoryQuery(limit=3, statuses=(RunStatus.TIMED_OUT,)), id="one-status"),
+    pytest.param(HistoryQuery(limit=3, job_contains="MEP", statuses=(RunStatus.FAILED,)), id="name-and-status"),
 ]
 
 
@@ -80,7 +89,7 @@ FILTERS = [
 def test_paging_older_visits_every_row_once_newest_first(store: RunStore, runs: list[RunRecord], base: HistoryQuery) -> None:
     seen, pages = _walk_older(store, base)
 
-    assert seen == _expected(runs, base.job_name, base.failures_only)
+    assert seen == _expected(runs, base)
     assert len(pages) > 1
     assert all(len(page.rows) == base.limit for page in pages[:-1])
     assert not pages[0].has_newer
@@ -91,7 +100,7 @@ def test_paging_older_visits_every_row_once_newest_first(store: RunStore, runs: 
 def test_paging_newer_from_the_last_page_visits_every_row_once(store: RunStore, runs: list[RunRecord], base: HistoryQuery) -> None:
     seen, pages = _walk_newer(store, base)
 
-    assert seen == _expected(runs, base.job_name, base.failures_only)
+    assert seen == _expected(runs, base)
     assert len(pages) > 1
     for page in pages:
         assert _page_ids(page) == sorted(_page_ids(page), reverse=True), "rows are newest first in every direction"

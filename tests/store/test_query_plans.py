@@ -58,6 +58,9 @@ READS: dict[str, Callable[[RunStore], object]] = {
     "failures-newer": lambda store: store.history(HistoryQuery(failures_only=True, direction=PageDirection.NEWER, anchor_id=10_000)),
     "failures-oldest": lambda store: store.history(HistoryQuery(failures_only=True, direction=PageDirection.OLDEST)),
     "job-failures": lambda store: store.history(HistoryQuery(job_name="job_0", failures_only=True)),
+    "one-status": lambda store: store.history(HistoryQuery(statuses=(RunStatus.FAILED,))),
+    "one-status-older": lambda store: store.history(HistoryQuery(statuses=(RunStatus.FAILED,), direction=PageDirection.OLDER, anchor_id=10_000)),
+    "name-contains": lambda store: store.history(HistoryQuery(job_contains="b_1")),
     "run": lambda store: store.get_run(10_000),
     "recent-statuses": lambda store: store.recent_statuses(["job_1", "job_2"]),
     "failures-since": lambda store: store.failure_times_since(EPOCH),
@@ -78,10 +81,12 @@ def test_read_uses_an_index_and_never_sorts(big_store: tuple[RunStore, Path], re
             plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
             assert not [step for step in plan if "TEMP B-TREE" in step], f"sorts in memory: {plan}\n{statement}"
             scans = [step for step in plan if step.startswith(f"SCAN {TABLE}")]
-            if re.search(r"\bWHERE\b", statement):
+            substring = "LIKE" in statement
+            if re.search(r"\bWHERE\b", statement) and not substring:
                 assert not scans, f"filters by scanning the table: {plan}\n{statement}"
             elif scans:
-                # Unfiltered pages may walk the table in id order: they stop at LIMIT.
+                # Unfiltered pages, and pages by a part of the job name (no index can find a
+                # substring), walk the table in id order: they stop at LIMIT.
                 assert re.search(r"\bLIMIT\b", statement), f"reads the whole table: {plan}\n{statement}"
     finally:
         raw.close()
