@@ -264,7 +264,7 @@ class JobConsoleApp(App[None]):
             ),
             (
                 "Run detail",
-                [*RunDetailScreen.BINDINGS, Binding("up,down", "", "Scroll the traceback", key_display="↑ ↓")],
+                [*RunDetailScreen.BINDINGS, Binding("up,down,pageup,pagedown", "", "Scroll error, traceback and output", key_display="↑ ↓ PgUp PgDn")],
             ),
             ("Questions", ConfirmModal.BINDINGS),
         ]  # type: ignore[list-item]

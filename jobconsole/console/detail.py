@@ -1,4 +1,10 @@
-"""The run detail screen: everything about one run, and its traceback in full."""
+"""The run detail screen: everything about one run, whole, and live while the run is running.
+
+The fields sit on top; below them one scrolling body holds every text the run left, each
+under its heading and wrapped to the screen: the error, the message, the commands that
+started or stopped it, the traceback and the run's output. While the run is in progress
+the screen reads it again every second and shows what the engine is doing to it.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +16,29 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.timer import Timer
+from textual.widgets import Footer, Static
 
 from jobconsole.console.formatting import (
+    ACTIVE_STATE_WORDS,
     Palette,
     format_duration,
+    format_elapsed,
     format_full_time,
     format_lines,
+    live_state_words,
     plain,
     status_text,
 )
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.workers import deliver
-from jobconsole.interface import CommandRecord, SchedulerInterface
+from jobconsole.interface import CommandRecord, LiveRunView, SchedulerInterface
 from jobconsole.runs import RunRecord
+
+LIVE_SECONDS = 1.0
+"""How often a run in progress is read again."""
 
 
 class RunDetailScreen(Screen[None]):
@@ -45,6 +59,7 @@ class RunDetailScreen(Screen[None]):
         clock: Callable[[], datetime],
         palette: Palette,
         retry_seconds: float = 5.0,
+        live_seconds: float = LIVE_SECONDS,
     ) -> None:
         super().__init__()
         self._scheduler = scheduler
@@ -52,34 +67,52 @@ class RunDetailScreen(Screen[None]):
         self._clock = clock
         self._palette = palette
         self.retry_seconds = retry_seconds
+        self.live_seconds = live_seconds
         self.record: RunRecord | None = None
+        self.live: LiveRunView | None = None
+        """The run as the scheduler's snapshot shows it while it is in progress."""
+        self._commands: tuple[CommandRecord, ...] = ()
         self._failing = False
+        self._loading = False
+        self._live_timer: Timer | None = None
+        self._body_shown: tuple[object, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" Run #{self.run_id}", style="bold"), id="detail-title")
         yield Static(Text("Loading…"), id="detail-fields")
-        yield Static(Text(""), id="detail-error")
-        log = Log(highlight=False, auto_scroll=False, id="detail-traceback")
-        log.border_title = Text("Traceback")
-        yield log
+        with VerticalScroll(id="detail-body"):
+            yield Static(Text(""), id="detail-text")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#detail-body").focus()
         self.load()
 
+    @property
+    def body_text(self) -> str:
+        """Everything the body shows, as plain text."""
+        return str(self.query_one("#detail-text", Static).render())
+
     def load(self) -> None:
+        if self._loading:
+            return
+        self._loading = True
         self.run_worker(self._fetch, thread=True, group="detail", exit_on_error=False)
 
     def _fetch(self) -> None:
         try:
             record = self._scheduler.run_detail(self.run_id)
             commands = self._scheduler.run_commands(self.run_id) if record is not None else ()
+            live = None
+            if record is not None and not record.status.is_final:
+                live = next((run for run in self._scheduler.snapshot().running if run.run_id == self.run_id), None)
         except Exception as error:  # noqa: BLE001 - becomes a notification and a retry
             deliver(self.app, partial(self._failed, error))
         else:
-            deliver(self.app, partial(self._show, record, tuple(commands)))
+            deliver(self.app, partial(self._show, record, tuple(commands), live))
 
     def _failed(self, error: Exception) -> None:
+        self._loading = False
         if not self.is_attached:
             return
         if not self._failing:
@@ -93,7 +126,10 @@ class RunDetailScreen(Screen[None]):
         self.query_one("#detail-fields", Static).update(Text("Unavailable, retrying…"))
         self.set_timer(self.retry_seconds, self.load)
 
-    def _show(self, record: RunRecord | None, commands: tuple[CommandRecord, ...] = ()) -> None:
+    def _show(
+        self, record: RunRecord | None, commands: tuple[CommandRecord, ...] = (), live: LiveRunView | None = None
+    ) -> None:
+        self._loading = False
         if not self.is_attached:
             return
         self._failing = False
@@ -101,39 +137,91 @@ class RunDetailScreen(Screen[None]):
         if record is None:
             fields.update(Text(f"There is no run #{self.run_id} in the history."))
             return
-        self.record = record
+        self.record, self._commands, self.live = record, commands, live
+        self._follow_live(not record.status.is_final)
+        self._draw()
+
+    def _follow_live(self, running: bool) -> None:
+        """Read the run again every second while it runs; once it ended, no more."""
+        if running and self._live_timer is None:
+            self._live_timer = self.set_interval(self.live_seconds, self.load, name="run detail live")
+        elif not running and self._live_timer is not None:
+            self._live_timer.stop()
+            self._live_timer = None
+
+    def _draw(self) -> None:
+        record = self.record
+        if record is None:
+            return
         now = self._clock()
         title = Text.assemble((f" Run #{record.id}  ", "bold"), plain(record.job_name, style="bold"), "  ")
         title.append_text(status_text(record.status, self._palette))
+        if not record.status.is_final:
+            title.append("  · live", style=self._palette.tone("muted"))
         self.query_one("#detail-title", Static).update(title)
-        fields.update(self._fields(record, now))
+        self.query_one("#detail-fields", Static).update(self._fields(record, now))
+        shown = (record, self._commands)
+        if shown != self._body_shown:
+            # The body only changes when the run does: a scroll position survives the live reads.
+            self._body_shown = shown
+            self.query_one("#detail-text", Static).update(self._body(record, now))
+            body = self.query_one("#detail-body", VerticalScroll)
+            body.border_title = self._contents(record)
+            body.border_subtitle = "↑↓ PgUp PgDn: scroll"
+
+    def _body(self, record: RunRecord, now: datetime) -> Text:
+        """Every text of the run, each under its heading, whole."""
+        palette = self._palette
+        body = Text()
+
+        def section(heading: str, text: str, style: str = "") -> None:
+            if body.plain:
+                body.append("\n\n")
+            body.append(heading, style="bold underline")
+            body.append("\n")
+            body.append(text, style=style)
+
         error = strip_control(record.error_message or "").strip()
         message = strip_control(record.message or "").strip()
-        summary = Text()
         if error:
-            summary.append("Error     ", style="bold")
-            summary.append(error.splitlines()[0], style=self._palette.tone("error"))
+            section("Error", error, palette.tone("error"))
         if message:
-            summary.append("\n" if error else "")
-            summary.append("Message   ", style="bold")
-            summary.append(message.splitlines()[0])
-        for command in commands:
+            section("Message", message)
+        if self._commands:
             # Who asked for this run, or for it to stop: the audit trail of an attached console's keys.
-            summary.append("\n" if summary.plain else "")
-            summary.append("Asked     ", style="bold")
-            answer = strip_control(command.result or "not answered")
-            summary.append(
-                f"{command.kind} by {strip_control(command.requested_by)} "
-                f"at {format_full_time(command.requested_at, now)}: {answer}"
+            section(
+                "Asked",
+                "\n".join(
+                    f"{command.kind} by {strip_control(command.requested_by)} at "
+                    f"{format_full_time(command.requested_at, now)}: {strip_control(command.result or 'not answered')}"
+                    for command in self._commands
+                ),
             )
-        self.query_one("#detail-error", Static).update(summary)
-        self.query_one("#detail-error", Static).display = bool(error or message or commands)
-        log = self.query_one(Log)
-        log.clear()
-        body, label = self.copy_text()
-        log.border_title = Text(label)
-        log.write_lines(body.splitlines() or ["(nothing recorded)"])
-        log.scroll_home(animate=False)
+        traceback = strip_control(record.traceback or "").rstrip("\n")
+        if traceback:
+            section("Traceback", traceback)
+        output = strip_control(getattr(record, "output", None) or "").rstrip("\n")
+        if output:
+            section("Output", output)
+        elif record.status.is_final:
+            section("Output", "(none captured)", palette.tone("muted"))
+        else:
+            section("Output", "(kept when the run ends)", palette.tone("muted"))
+        return body
+
+    def _contents(self, record: RunRecord) -> str:
+        """The body's headings, as its border title says them."""
+        parts = []
+        if record.error_message:
+            parts.append("error")
+        if record.message:
+            parts.append("message")
+        if record.traceback:
+            parts.append(f"traceback ({len(record.traceback.splitlines())} lines)")
+        output = getattr(record, "output", None)
+        if output:
+            parts.append(f"output ({len(output.splitlines())} lines)")
+        return " · ".join(parts) or "no error, no output"
 
     def copy_text(self) -> tuple[str, str]:
         """What the scroll view shows and ``c`` copies, and what to call it."""
@@ -148,15 +236,21 @@ class RunDetailScreen(Screen[None]):
 
     def _fields(self, record: RunRecord, now: datetime) -> Table:
         palette = self._palette
+        live = self.live
         if record.duration_ms is not None:
-            took = format_duration(record.duration_ms / 1000)
+            took = plain(format_duration(record.duration_ms / 1000))
         elif not record.status.is_final:
-            took = f"{format_duration(float(int((now - record.started_at).total_seconds())))} so far"
+            took = plain(f"{format_elapsed((now - record.started_at).total_seconds())} so far")
         else:
-            took = "–"
-        ended = record.ended_by.value.replace("_", " ") if record.ended_by else "–"
-        if record.exit_code is not None:
-            ended += f", exit code {record.exit_code}"
+            took = plain("–")
+        if live is not None:
+            words = live_state_words(live.state, live.next_step, live.next_step_at, now)
+            state = ("State", plain(words, style=palette.tone(ACTIVE_STATE_WORDS[live.state][1])))
+        else:
+            ended = record.ended_by.value.replace("_", " ") if record.ended_by else "–"
+            if record.exit_code is not None:
+                ended += f", exit code {record.exit_code}"
+            state = ("Ended by", plain(ended))
         where = " / pid ".join(str(part) for part in (record.host, record.pid) if part is not None) or "–"
         left = [
             ("Status", status_text(record.status, palette)),
@@ -164,14 +258,14 @@ class RunDetailScreen(Screen[None]):
             ("Triggered", plain(record.triggered_by.value)),
             ("Mode", plain(record.run_mode.value)),
             ("Host/pid", plain(where)),
-            ("Ended by", plain(ended)),
+            state,
         ]
         right = [
             ("Scheduled", plain(format_full_time(record.scheduled_for, now))),
             ("Started", plain(format_full_time(record.started_at, now))),
             ("Finished", plain(format_full_time(record.finished_at, now))),
             ("Deadline", plain(format_full_time(record.deadline_at, now))),
-            ("Took", plain(took)),
+            ("Took", took),
             ("Lines", plain(format_lines(record.lines_added, record.lines_processed) or "–")),
         ]
         grid = Table.grid(padding=(0, 1), expand=True)
