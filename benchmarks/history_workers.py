@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from benchmarks.seed import FILTER_JOB, seed
-from jobconsole.runs import HistoryQuery, PageDirection
+from jobconsole.runs import HistoryQuery, PageDirection, RunStatus
 from jobconsole.store import open_store
 
 PAGE = 50  # the console's page (jobconsole.console.history.PAGE_SIZE)
@@ -116,6 +116,9 @@ def queries(args: dict[str, Any]) -> dict[str, Any]:
             "older": HistoryQuery(limit=PAGE, direction=PageDirection.OLDER, anchor_id=anchor),
             "job": HistoryQuery(limit=PAGE, job_name=FILTER_JOB),
             "failures": HistoryQuery(limit=PAGE, failures_only=True),
+            "status": HistoryQuery(limit=PAGE, statuses=(RunStatus.SKIPPED,)),
+            "name_part": HistoryQuery(limit=PAGE, job_contains=FILTER_JOB[-5:].upper()),
+            "name_part_none": HistoryQuery(limit=PAGE, job_contains="no such job"),
             "last": HistoryQuery(limit=PAGE, direction=PageDirection.OLDEST),
         }
         for query in kinds.values():

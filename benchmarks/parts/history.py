@@ -31,6 +31,9 @@ QUERY_LABELS = {
     "older": "next older page (keyset)",
     "job": "page filtered by job (1 % of rows)",
     "failures": "failures only (4 % of rows)",
+    "status": "one status: skipped (1 % of rows)",
+    "name_part": "part of a job name, any case (1 % of rows)",
+    "name_part_none": "part of a job name that no job has (walks every row)",
     "last": "last (oldest) page",
 }
 
