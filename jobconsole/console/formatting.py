@@ -40,14 +40,14 @@ STATUS_LOOKS: dict[RunStatus, StatusLook] = {
 ACTIVE_STATE_WORDS: dict[LiveState, tuple[str, str]] = {
     LiveState.RUNNING: ("running", "running"),
     LiveState.STOPPING: ("stopping…", "warning"),
-    LiveState.TERMINATING: ("ending its process", "warning"),
+    LiveState.TERMINATING: ("terminating", "warning"),
     LiveState.OVERDUE: ("timed out", "error"),
 }
 
 
 def live_state_words(state: LiveState, next_step: str | None, next_step_at: datetime | None, now: datetime) -> str:
     """What a run in progress is doing and what happens to it next: ``timed out · SIGTERM in 8s``,
-    ``ending its process · SIGKILL in 3s``, ``timed out · waiting for it to return`` (a thread run
+    ``terminating · SIGKILL in 3s``, ``timed out · waiting for it to return`` (a thread run
     cannot be ended from outside)."""
     word = ACTIVE_STATE_WORDS[state][0]
     if state is LiveState.RUNNING:

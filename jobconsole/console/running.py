@@ -30,14 +30,14 @@ NOTHING_RUNNING = "Nothing running. Select a job in Upcoming and press t to run 
 
 class RunningTable(RunTable):
     COLUMNS = (
-        ColumnSpec("job", "Job", 16, wide_width=22),
+        ColumnSpec("job", "Job", 14, wide_width=22),
         ColumnSpec("run", "Run", 8, wide_width=9),
         ColumnSpec("mode", "Mode", 7, wide_only=True),
         ColumnSpec("started", "Started", 9, wide_only=True),
         ColumnSpec("elapsed", "Elapsed", 8),
-        ColumnSpec("bar", "Timeout", 14, wide_width=20),
+        ColumnSpec("bar", "Timeout", 12, wide_width=16),
         ColumnSpec("limit", "Limit", 6, wide_only=True),
-        ColumnSpec("state", "State", 22, wide_width=32, flex=True, max_width=40),
+        ColumnSpec("state", "State", 24, wide_width=26, flex=True, max_width=40),
     )
 
 

@@ -95,8 +95,8 @@ def test_timeout_bar_fills_in_proportion_and_states_the_percentage() -> None:
         (LiveState.OVERDUE, "SIGTERM", 7.2, "timed out · SIGTERM in 8s"),
         (LiveState.OVERDUE, None, None, "timed out · waiting for it to return"),
         (LiveState.STOPPING, "SIGTERM", 0.0, "stopping… · SIGTERM due"),
-        (LiveState.TERMINATING, "SIGKILL", 3, "ending its process · SIGKILL in 3s"),
-        (LiveState.TERMINATING, None, None, "ending its process"),
+        (LiveState.TERMINATING, "SIGKILL", 3, "terminating · SIGKILL in 3s"),
+        (LiveState.TERMINATING, None, None, "terminating"),
     ],
 )
 def test_a_run_being_ended_says_what_happens_next_and_when(

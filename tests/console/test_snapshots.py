@@ -9,18 +9,20 @@ before accepting them: ``pytest tests/console --snapshot-update``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from textual.pilot import Pilot
 
-from jobconsole.interface import EngineState
+from jobconsole.interface import EngineState, LiveRunView, LiveState
 from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
-from jobconsole.runs import RunStatus
+from jobconsole.runs import RunMode, RunStatus
 
 from .conftest import AppFactory
 from .pilot import settle
-from .seeded import MARKUP_ERROR, SeededScheduler
+from .seeded import FROZEN_NOW, MARKUP_ERROR, SeededScheduler
 
 Before = Callable[[Pilot], Awaitable[None]]
 
@@ -150,3 +152,85 @@ def test_no_color(snap_compare: Callable[..., bool], console: AppFactory, monkey
     """With NO_COLOR every state still reads by its symbol and word."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=after())
+
+
+# --- issue 12: History that follows, live detail, past-timeout runs ------------------------------
+
+
+def new_runs(count: int, *keys: str) -> Before:
+    """Press ``keys`` in History, then have ``count`` runs start and end, and refresh."""
+
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.query_one(HistoryTable).focus()
+        for key in keys:
+            await pilot.press(key)
+        scheduler = pilot.app.scheduler
+        assert isinstance(scheduler, SeededScheduler)
+        for _ in range(count):
+            scheduler.trigger_and_finish("import_vendor_feed")
+        pilot.app.refresh_now()  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    return run
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_history_following_new_runs(
+    snap_compare: Callable[..., bool], console: AppFactory, size: tuple[int, int]
+) -> None:
+    """The cursor on the newest run: the newest runs are on top, selected."""
+    assert snap_compare(console(SeededScheduler()), terminal_size=size, run_before=new_runs(4))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_history_held_with_newer_runs_counted(
+    snap_compare: Callable[..., bool], console: AppFactory, size: tuple[int, int]
+) -> None:
+    """Moved off the newest run: the page holds still and a line counts what arrived above it."""
+    run_before = new_runs(4, "down", "down")
+    assert snap_compare(console(SeededScheduler()), terminal_size=size, run_before=run_before)
+
+
+def past_timeout(scheduler: SeededScheduler, state: LiveState, next_step: str, in_seconds: int) -> LiveRunView:
+    """Make the seeded process run 13 s past its timeout, in ``state``, with ``next_step`` due in ``in_seconds``."""
+    run = next(run for run in scheduler.snapshot().running if run.run_mode is RunMode.PROCESS)
+    timeout = run.deadline - run.started_at
+    deadline = FROZEN_NOW - timedelta(seconds=13)
+    late = replace(
+        run,
+        started_at=deadline - timeout,
+        deadline=deadline,
+        state=state,
+        next_step=next_step,
+        next_step_at=FROZEN_NOW + timedelta(seconds=in_seconds),
+    )
+    scheduler.active[run.run_id] = late
+    scheduler.records[run.run_id] = replace(scheduler.records[run.run_id], started_at=late.started_at, deadline_at=deadline)
+    return late
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_live_detail_of_a_run_past_its_timeout(
+    snap_compare: Callable[..., bool], console: AppFactory, size: tuple[int, int]
+) -> None:
+    """A process run past its timeout, SIGTERM sent: what the engine does next and when, in the detail."""
+    scheduler = SeededScheduler()
+    overdue = past_timeout(scheduler, LiveState.TERMINATING, "SIGKILL", 4)
+
+    async def open_live(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_detail(overdue.run_id)  # type: ignore[attr-defined]
+        await settle(pilot)
+
+    assert snap_compare(console(scheduler), terminal_size=size, run_before=open_live)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_running_pane_with_a_run_past_its_timeout(
+    snap_compare: Callable[..., bool], console: AppFactory, size: tuple[int, int]
+) -> None:
+    """Over by how long, and the next signal and when, instead of a percentage over 100."""
+    scheduler = SeededScheduler()
+    past_timeout(scheduler, LiveState.OVERDUE, "SIGTERM", 7)
+    assert snap_compare(console(scheduler), terminal_size=size, run_before=after("tab"))
