@@ -23,6 +23,7 @@ from textual.screen import Screen
 from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
+from jobconsole.console.job_stats import JobStatsCache
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
@@ -114,6 +115,11 @@ class JobConsoleApp(App[None]):
     @cached_property
     def main_screen(self) -> MainScreen:
         return MainScreen(self.scheduler, page_size=self.page_size, retry_seconds=self.retry_seconds)
+
+    @cached_property
+    def job_stats(self) -> JobStatsCache:
+        """Each shown job's statistics, for the slow-run marks; a new arrival refreshes the screen."""
+        return JobStatsCache(self, self.scheduler, on_change=self.refresh_now)
 
     @property
     def palette(self) -> Palette:

@@ -83,6 +83,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.running.show(snapshot.running, now, palette)
         written = snapshot.pending_records == 0
         self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
+        # The runs on screen may be marked slow: their jobs' statistics are fetched in the background.
+        page = self.history.page
+        self.app.job_stats.want([run.job_name for run in (*snapshot.running, *(page.rows if page else ()))])
         if not self._focused_first:
             self._focused_first = True
             # Only the screen's own first pick is replaced; a pane the operator chose keeps the focus.
