@@ -15,7 +15,7 @@ from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.running import RunningPane
-from jobconsole.console.upcoming import UpcomingPane
+from jobconsole.console.upcoming import UpcomingPane, UpcomingTable
 from jobconsole.interface import EngineSnapshot, SchedulerInterface
 
 if TYPE_CHECKING:
@@ -144,6 +144,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def action_filter_history(self) -> None:
         self.history.open_filter()
+
+    @on(UpcomingTable.JobRequested)
+    def _open_job(self, event: UpcomingTable.JobRequested) -> None:
+        event.stop()
+        self.app.open_job(event.job_name)
 
     @on(RunTable.DetailRequested)
     def _detail(self, event: RunTable.DetailRequested) -> None:

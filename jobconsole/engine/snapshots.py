@@ -119,7 +119,7 @@ class _LazyViews(Sequence[V]):
 class JobViews(_LazyViews[JobView]):
     """A snapshot's jobs, sorted by next run (jobs without one last), made on first use."""
 
-    __slots__ = ("_taken_at", "_by_name")
+    __slots__ = ("_by_name", "_taken_at")
 
     def __init__(self, inputs: dict[str, JobInputs], taken_at: datetime, cache: _ViewCache) -> None:
         super().__init__(inputs, cache)

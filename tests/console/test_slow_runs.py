@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.widgets import Static
+
 from jobconsole.console.history import HistoryTable
+from jobconsole.console.job_screen import JobScreen
 from jobconsole.console.running import RunningTable
 from jobconsole.runs import RunRecord, RunStatus, TriggeredBy
 
@@ -84,4 +87,10 @@ async def test_a_running_run_is_marked_once_it_passes_twice_the_p95(console: App
         await settle(pilot)
         assert running.get_cell(ids[JOB], "elapsed").plain == "▲ 25s"
         assert running.get_cell(ids["send_smart_alerts"], "elapsed").plain == "25s", "no statistics to go by"
+
+        app.open_job(JOB)  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert isinstance(app.screen, JobScreen)
+        state = str(app.screen.query_one("#job-fields", Static).render_line(2).text)
+        assert "▶ running" in state and "for 25s  ▲ slow" in state
 
