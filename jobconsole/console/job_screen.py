@@ -111,6 +111,8 @@ class JobScreen(Screen[None]):
         self._stats_cache = stats
         self.retry_seconds = retry_seconds
         self._snapshot: EngineSnapshot | None = None
+        self.job: JobView | None = None
+        """The job as the last snapshot shows it (None: not in it)."""
         self._loaded_for: tuple[object, ...] | None = None
         """The job's view (and whether every record was written) the data on show was asked for."""
         self.due: tuple[datetime, ...] = ()
@@ -146,19 +148,13 @@ class JobScreen(Screen[None]):
     def show_snapshot(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None:
         """Draw what the snapshot says; ask for the rest again when the job's view changed."""
         self._snapshot, self._palette = snapshot, palette
-        job = self.job
+        jobs = snapshot.jobs if snapshot is not None else ()
+        job = self.job = next((job for job in jobs if job.name == self.job_name), None)
         freshness = (job, snapshot is not None and snapshot.pending_records == 0)
         if freshness != self._loaded_for:
             self._loaded_for = freshness
             self.load()
         self._draw(now)
-
-    @property
-    def job(self) -> JobView | None:
-        snapshot = self._snapshot
-        if snapshot is None:
-            return None
-        return next((job for job in snapshot.jobs if job.name == self.job_name), None)
 
     def _live_run(self, job: JobView | None) -> LiveRunView | None:
         if job is None or job.running_run_id is None or self._snapshot is None:
