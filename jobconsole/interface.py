@@ -1,8 +1,8 @@
 """The narrow interface between the console and a scheduler.
 
 The console sees a scheduler only through :class:`SchedulerInterface`: a
-snapshot of jobs and runs, the run history, and four commands (trigger, stop,
-pause, resume).
+snapshot of jobs and runs, the run history, a job's next due times and
+statistics, and four commands (trigger, stop, pause, resume).
 Everything here is a plain, frozen value so the same console could later read
 a scheduler running in another process.
 """
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from jobconsole.errors import StoreUnavailableError  # noqa: F401 - the console catches it from here
-from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
+from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, RunMode, RunRecord, RunStatus, TriggeredBy
 
 
 class EngineState(str, enum.Enum):
@@ -137,6 +137,15 @@ class SchedulerInterface(Protocol):
 
     def run_commands(self, run_id: int) -> Sequence[CommandRecord]:
         """The commands that started or stopped a run, oldest first. May raise :class:`StoreUnavailableError`."""
+        ...
+
+    def next_runs(self, job_name: str, count: int = 5) -> tuple[datetime, ...]:
+        """The job's next due times, soonest first: up to ``count`` (a scheduler in another process
+        publishes 5), only the next one for a schedule with a random range, () for an unknown job."""
+        ...
+
+    def job_stats(self, job_name: str, last: int = 100) -> JobStats:
+        """How the job's last ``last`` finished runs went. May raise :class:`StoreUnavailableError`."""
         ...
 
     def trigger(self, job_name: str) -> CommandResult: ...

@@ -7,6 +7,8 @@ between the parts of jobconsole.
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +35,11 @@ class RunStatus(str, enum.Enum):
 
 
 FAILURE_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABANDONED})
+
+FINISHED_STATUSES = frozenset(
+    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.STOPPED, RunStatus.ABANDONED}
+)
+"""Runs that ran and ended: what a job's statistics are made of (skipped and missed occurrences never ran)."""
 
 
 class TriggeredBy(str, enum.Enum):
@@ -146,3 +153,70 @@ class HistoryPage:
     rows: tuple[RunRecord, ...]
     has_older: bool
     has_newer: bool
+
+
+SLOW_FACTOR = 2.0
+"""A run is unusually slow once it has taken this many times its job's p95 duration..."""
+SLOW_MIN_RUNS = 20
+"""...and only for a job with at least this many finished runs of known duration: fewer say little."""
+
+
+@dataclass(frozen=True)
+class JobStats:
+    """How a job's last finished runs went (see :data:`FINISHED_STATUSES`).
+
+    ``durations`` are those runs' durations, oldest first, where recorded (an
+    abandoned run has none); the percentiles are over them, by nearest rank, so
+    each is the duration of one of the runs.
+    """
+
+    job_name: str
+    count: int
+    """Finished runs looked at (at most the number asked for)."""
+    succeeded: int
+    p50_seconds: float | None
+    p95_seconds: float | None
+    durations: tuple[float, ...]
+    """Seconds, oldest first."""
+
+    @property
+    def success_rate(self) -> float | None:
+        """Succeeded / finished, from 0 to 1; None without finished runs."""
+        return self.succeeded / self.count if self.count else None
+
+    @property
+    def slow_after(self) -> float | None:
+        """Seconds after which a run of this job is unusually slow; None while too few runs say."""
+        if self.p95_seconds is None or len(self.durations) < SLOW_MIN_RUNS:
+            return None
+        return SLOW_FACTOR * self.p95_seconds
+
+    def is_slow(self, seconds: float) -> bool:
+        slow_after = self.slow_after
+        return slow_after is not None and seconds > slow_after
+
+    @classmethod
+    def of(cls, job_name: str, runs: Iterable[tuple[RunStatus, int | None]]) -> JobStats:
+        """The statistics of finished runs given oldest first as (status, duration in milliseconds)."""
+        count = succeeded = 0
+        durations: list[float] = []
+        for status, duration_ms in runs:
+            count += 1
+            succeeded += status is RunStatus.SUCCEEDED
+            if duration_ms is not None:
+                durations.append(duration_ms / 1000)
+        ordered = sorted(durations)
+        return cls(
+            job_name=job_name,
+            count=count,
+            succeeded=succeeded,
+            p50_seconds=_nearest_rank(ordered, 0.50),
+            p95_seconds=_nearest_rank(ordered, 0.95),
+            durations=tuple(durations),
+        )
+
+
+def _nearest_rank(ordered: list[float], fraction: float) -> float | None:
+    if not ordered:
+        return None
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from jobconsole.attach.who import operator
-from jobconsole.attach.wire import decode_snapshot
+from jobconsole.attach.wire import NextRuns, decode_state
 from jobconsole.errors import JobconsoleError, StoreUnavailableError
 from jobconsole.interface import CommandRecord, CommandResult, EngineSnapshot, EngineState
-from jobconsole.runs import HistoryPage, HistoryQuery, RunRecord
+from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, RunRecord
 from jobconsole.store import RunStore
 from jobconsole.store.attach import Command, CommandKind, Published
 
@@ -66,6 +66,7 @@ class RemoteScheduler:
         self.who = operator()
         self._published: Published | None = None
         self._snapshot: EngineSnapshot | None = None
+        self._next_runs: NextRuns = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -79,12 +80,12 @@ class RemoteScheduler:
         """Read the published state now; the snapshot, or None if no leader ever published."""
         published = self._channel.published()
         if published is None:
-            self._published, self._snapshot = None, None
+            self._published, self._snapshot, self._next_runs = None, None, {}
             return None
         changed = self._published is None or self._published.document != published.document
         self._published = published
         if changed or self._snapshot is None:
-            self._snapshot = decode_snapshot(published.document)
+            self._snapshot, self._next_runs = decode_state(published.document)
         leader = leader_of(published)
         assert leader is not None
         attached = f"{leader.holder} since {leader.since:%H:%M} UTC"
@@ -152,6 +153,13 @@ class RemoteScheduler:
 
     def run_detail(self, run_id: int) -> RunRecord | None:
         return self._store.get_run(run_id)
+
+    def next_runs(self, job_name: str, count: int = 5) -> tuple[datetime, ...]:
+        """As the leader last published them: at most five."""
+        return self._next_runs.get(job_name, ())[:count]
+
+    def job_stats(self, job_name: str, last: int = 100) -> JobStats:
+        return self._store.job_stats(job_name, last)
 
     def commands_for_run(self, run_id: int) -> list[Command]:
         return self._channel.commands_for_run(run_id)

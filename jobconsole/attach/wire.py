@@ -5,12 +5,18 @@ database as one JSON document (see :mod:`jobconsole.engine.publisher`);
 attached consoles and the shell CLI read it back into the same snapshot type,
 so the console draws an attached scheduler exactly as an embedded one. Short
 keys: the document is written a few times a second.
+
+Beside the snapshot the document carries each job's due times after its next
+run (``following``: seconds after it, in the order of ``jobs``), for the job
+view; a reader of a document without them knows the next run only. See
+:mod:`jobconsole.engine.next_runs` for why the times and not the schedule.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from jobconsole.interface import EngineSnapshot, EngineState, JobView, LiveRunView, LiveState
@@ -27,8 +33,12 @@ def _time(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 
 
-def encode_snapshot(snapshot: EngineSnapshot) -> str:
-    """The snapshot as a compact JSON document."""
+NextRuns = Mapping[str, tuple[datetime, ...]]
+"""Each job's next due times as a leader published them, soonest first, by job name."""
+
+
+def encode_snapshot(snapshot: EngineSnapshot, following: Mapping[str, Sequence[float]] | None = None) -> str:
+    """The snapshot as a compact JSON document, with each job's ``following`` due times (seconds after its next run)."""
     document: dict[str, Any] = {
         "v": WIRE_VERSION,
         "taken_at": _ts(snapshot.taken_at),
@@ -55,11 +65,18 @@ def encode_snapshot(snapshot: EngineSnapshot) -> str:
             for run in snapshot.running
         ],
     }
+    if following is not None:
+        document["following"] = [following.get(job.name, ()) for job in snapshot.jobs]
     return json.dumps(document, separators=(",", ":"), ensure_ascii=True)
 
 
 def decode_snapshot(text: str) -> EngineSnapshot:
     """The snapshot a leader published; ValueError if the document is not one this version reads."""
+    return decode_state(text)[0]
+
+
+def decode_state(text: str) -> tuple[EngineSnapshot, NextRuns]:
+    """The snapshot a leader published and its jobs' next due times; ValueError as :func:`decode_snapshot`."""
     try:
         document = json.loads(text)
         if document.get("v") != WIRE_VERSION:
@@ -91,7 +108,13 @@ def decode_snapshot(text: str) -> EngineSnapshot:
             )
             for run_id, job_name, mode, triggered_by, started, deadline, pid, state in document["running"]
         )
-        return EngineSnapshot(
+        following = document.get("following") or [()] * len(jobs)
+        next_runs = {
+            job.name: (job.next_run, *(job.next_run + timedelta(seconds=after) for after in later))
+            for job, later in zip(jobs, following, strict=True)
+            if job.next_run is not None
+        }
+        snapshot = EngineSnapshot(
             taken_at=_time(document["taken_at"]),  # type: ignore[arg-type]
             state=EngineState(document["state"]),
             database=document["database"],
@@ -103,5 +126,6 @@ def decode_snapshot(text: str) -> EngineSnapshot:
             store_ok=document["store_ok"],
             pending_records=document["pending"],
         )
+        return snapshot, next_runs
     except (KeyError, TypeError, ValueError) as error:
         raise ValueError(f"the published state cannot be read: {error}") from None

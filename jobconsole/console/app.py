@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -23,6 +23,7 @@ from textual.screen import Screen
 from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
+from jobconsole.console.job_stats import JobStatsCache
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
@@ -38,7 +39,7 @@ from jobconsole.interface import (
 if TYPE_CHECKING:
     from jobconsole.console.help import KeyGroup
 
-# The run detail, the help and the confirmation screens are imported when first opened:
+# The job view, the run detail, the help and the confirmation screens are imported when first opened:
 # the first frame does not need them (nor rich.table, Log and Button behind them).
 
 
@@ -59,6 +60,13 @@ a refresh takes about 10 ms to make and as long to draw, and a key that arrives 
 
 REFRESH_AT_LEAST_EVERY = 2.0
 """Keys held down put the refresh off no longer than this (seconds since the last one)."""
+
+
+@runtime_checkable
+class FollowsSnapshots(Protocol):
+    """A screen drawn from the snapshot at each refresh while it is on top (the job view)."""
+
+    def show_snapshot(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None: ...
 
 
 class JobConsoleApp(App[None]):
@@ -114,6 +122,11 @@ class JobConsoleApp(App[None]):
     @cached_property
     def main_screen(self) -> MainScreen:
         return MainScreen(self.scheduler, page_size=self.page_size, retry_seconds=self.retry_seconds)
+
+    @cached_property
+    def job_stats(self) -> JobStatsCache:
+        """Each shown job's statistics, for the slow-run marks; a new arrival refreshes the screen."""
+        return JobStatsCache(self, self.scheduler, on_change=self.refresh_now)
 
     @property
     def palette(self) -> Palette:
@@ -187,8 +200,12 @@ class JobConsoleApp(App[None]):
         else:
             self._snapshot_failing = False
             self.snapshot = snapshot
+        now = self.clock()
+        top = self.screen
         with self.batch_update():
-            self.main_screen.show_snapshot(snapshot, self.clock(), self.palette)
+            self.main_screen.show_snapshot(snapshot, now, self.palette)
+            if top is not self.main_screen and isinstance(top, FollowsSnapshots):
+                top.show_snapshot(snapshot, now, self.palette)
         if self.collector is not None:
             self.collector.tick()
 
@@ -220,6 +237,20 @@ class JobConsoleApp(App[None]):
         self.notify(strip_control(result.message), severity="information" if result.ok else "warning", markup=False)
         self.refresh_now()
 
+    def open_job(self, job_name: str) -> None:
+        from jobconsole.console.job_screen import JobScreen
+
+        self.push_screen(
+            JobScreen(
+                self.scheduler,
+                job_name,
+                clock=self.clock,
+                palette=self.palette,
+                stats=self.job_stats,
+                retry_seconds=self.retry_seconds,
+            )
+        )
+
     def open_detail(self, run_id: int) -> None:
         from jobconsole.console.detail import RunDetailScreen
 
@@ -242,6 +273,8 @@ class JobConsoleApp(App[None]):
     def key_groups(self) -> list[KeyGroup]:
         from jobconsole.console.confirm import ConfirmModal
         from jobconsole.console.detail import RunDetailScreen
+        from jobconsole.console.job_screen import JobScreen
+        from jobconsole.console.upcoming import UpcomingTable
 
         palette_binding = Binding(
             self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette: every action by name"
@@ -252,6 +285,7 @@ class JobConsoleApp(App[None]):
                 "Main screen",
                 [*MainScreen.BINDINGS, Binding("up,down", "", "Select a job or run", key_display="↑ ↓")],
             ),
+            ("Upcoming", UpcomingTable.BINDINGS),
             ("Running and History", RunTable.BINDINGS),
             ("History", HistoryTable.BINDINGS),
             (
@@ -261,6 +295,10 @@ class JobConsoleApp(App[None]):
                     Binding("right", "", "Take the suggestion"),
                     *HistoryFilter.BINDINGS,
                 ],
+            ),
+            (
+                "Job view (enter on a job)",
+                [*JobScreen.BINDINGS, Binding("enter", "", "Open the selected run")],
             ),
             (
                 "Run detail",

@@ -63,6 +63,7 @@ class HelpScreen(Screen[None]):
         table.add_column()
         for look in STATUS_LOOKS.values():
             table.add_row(Text(look.symbol, style=self._palette.tone(look.tone)), Text(look.word))
+        table.add_row(Text("▲", style=self._palette.tone("warning")), Text("slow: over 2× the job's p95"))
         table.add_row(Text("█", style=self._palette.bars["warning"]), Text("timeout bar: 75 % used"))
         table.add_row(Text("█", style=self._palette.bars["error"]), Text("timeout bar: 90 % used"))
         return Static(

@@ -37,6 +37,7 @@ from jobconsole.console.formatting import (
     plain,
     status_text,
 )
+from jobconsole.console.job_stats import duration_cell, stats_version
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.sync_table import ColumnSpec, PageAhead
@@ -250,7 +251,7 @@ class HistoryPane(Vertical):
         if freshness != self._freshness:
             self._freshness = freshness
             self.reload()
-        elif (now.date(), id(palette)) != self._rendered_for[:2]:
+        elif (now.date(), id(palette), stats_version(self)) != self._rendered_for:
             self._render_page()
 
     @property
@@ -484,7 +485,7 @@ class HistoryPane(Vertical):
         page = self.page
         if now is None or page is None:
             return
-        rendered_for = (now.date(), id(self._palette))
+        rendered_for = (now.date(), id(self._palette), stats_version(self))
         if rendered_for != self._rendered_for:
             self._rendered_for = rendered_for
             self._row_cells = {}
@@ -587,7 +588,7 @@ class HistoryPane(Vertical):
             "run": plain(f"#{record.id}"),
             "job": plain(record.job_name),
             "started": plain(format_timestamp(record.started_at, now)),
-            "duration": plain(took),
+            "duration": duration_cell(self, record.job_name, (record.duration_ms or 0) / 1000, took, palette),
             "lines": plain(format_lines(record.lines_added, record.lines_processed)),
             "error": detail,
         }

@@ -15,7 +15,7 @@ from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.running import RunningPane
-from jobconsole.console.upcoming import UpcomingPane
+from jobconsole.console.upcoming import UpcomingPane, UpcomingTable
 from jobconsole.interface import EngineSnapshot, SchedulerInterface
 
 if TYPE_CHECKING:
@@ -97,6 +97,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.running.show(snapshot.running, now, palette)
         written = snapshot.pending_records == 0
         self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
+        # The runs on screen may be marked slow: their jobs' statistics are fetched in the background.
+        page = self.history.page
+        self.app.job_stats.want([run.job_name for run in (*snapshot.running, *(page.rows if page else ()))])
         if not self._focused_first:
             self._focused_first = True
             # Only the screen's own first pick is replaced; a pane the operator chose keeps the focus.
@@ -155,6 +158,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def action_filter_history(self) -> None:
         self.history.open_filter()
+
+    @on(UpcomingTable.JobRequested)
+    def _open_job(self, event: UpcomingTable.JobRequested) -> None:
+        event.stop()
+        self.app.open_job(event.job_name)
 
     @on(RunTable.DetailRequested)
     def _detail(self, event: RunTable.DetailRequested) -> None:

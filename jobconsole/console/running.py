@@ -20,6 +20,7 @@ from jobconsole.console.formatting import (
     plain,
     timeout_bar,
 )
+from jobconsole.console.job_stats import duration_cell
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sync_table import ColumnSpec
 from jobconsole.interface import LiveRunView, LiveState
@@ -90,7 +91,7 @@ class RunningPane(Vertical):
             "run": plain(f"#{run.run_id}"),
             "mode": plain(run.run_mode.value),
             "started": plain(format_time(run.started_at, now)),
-            "elapsed": plain(format_elapsed(elapsed)),
+            "elapsed": duration_cell(self, run.job_name, elapsed, format_elapsed(elapsed), palette),
             "bar": timeout_bar(fraction, bar_width(width), palette, over_by=elapsed - timeout),
             "limit": plain(format_timeout(timeout)),
             "state": plain(f"{symbol}{words}", style=palette.tone(tone)),

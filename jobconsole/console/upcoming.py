@@ -7,7 +7,9 @@ from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Static
 
 from jobconsole.console.formatting import (
@@ -53,6 +55,23 @@ class UpcomingTable(SyncTable):
         ColumnSpec("timeout", "Timeout", 7),
         ColumnSpec("trail", "Recent", 6, wide_width=10),
     )
+    BINDINGS = [
+        Binding(
+            "enter", "open_job", "Job", id="open_job", tooltip="Open the job: next runs, durations, last runs"
+        ),
+    ]
+
+    class JobRequested(Message):
+        def __init__(self, job_name: str) -> None:
+            super().__init__()
+            self.job_name = job_name
+
+    def action_open_job(self) -> None:
+        job_name = self.selected_key
+        if job_name is None:
+            self.notify("No job selected: move to a job first.", severity="warning", markup=False)
+            return
+        self.post_message(self.JobRequested(job_name))
 
 
 class UpcomingPane(Vertical):

@@ -55,6 +55,12 @@ class Cadence(Protocol):
         ...
 
     @property
+    def regular(self) -> bool:
+        """True when the due times after a given one are known ahead; False when each is drawn when it
+        comes (a random range such as ``every(5).to(10).minutes``)."""
+        ...
+
+    @property
     def follows_elapsed_time(self) -> bool:
         """True when successive due times are a fixed amount of elapsed time apart.
 
@@ -116,6 +122,10 @@ class ScheduleCadence:
         False for ``.at()`` and weekday jobs: their due times are wall-clock instants.
         """
         return self.at_time is None and self.start_day is None
+
+    @property
+    def regular(self) -> bool:
+        return self.latest is None
 
     def period(self) -> timedelta:
         amount = self.interval if self.latest is None else random.randint(self.interval, self.latest)
@@ -219,3 +229,20 @@ class ScheduleCadence:
         if self.unit == "hours" and self.start_day is None:
             return f":{at.minute:02d}" + (f":{at.second:02d}" if at.second else "")
         return f"{at:%H:%M}" + (f":{at.second:02d}" if at.second else "")
+
+
+def due_times(cadence: Cadence, first: datetime | None, count: int) -> tuple[datetime, ...]:
+    """``first`` and the due times after it, ``count`` in all where the schedule has that many.
+
+    Asks the cadence only (a frozen value), so the live job's state is never touched. Of a
+    schedule that is not :attr:`~Cadence.regular`, only ``first`` is known ahead.
+    """
+    if first is None or count < 1:
+        return ()
+    times = [first]
+    while cadence.regular and len(times) < count:
+        due = cadence.next_after(times[-1])
+        if due is None:
+            break
+        times.append(due)
+    return tuple(times)

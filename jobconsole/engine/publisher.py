@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from jobconsole.attach.wire import encode_snapshot
+from jobconsole.engine.next_runs import FollowingTimes
 from jobconsole.errors import StoreUnavailableError
 from jobconsole.interface import CommandResult, EngineSnapshot
 from jobconsole.store.attach import AttachChannel, Command, CommandKind
@@ -65,6 +66,7 @@ class Publisher:
         self._holder = holder
         self._stop = threading.Event()
         self._last: EngineSnapshot | None = None
+        self._following = FollowingTimes()
         self._last_write = 0.0
         self._failing = False
         self.writes = 0
@@ -85,7 +87,7 @@ class Publisher:
         self._channel.close_probe()
         if not replaced:
             try:
-                self._channel.publish(self._term.instance, self._term.epoch, self._holder, encode_snapshot(self._snapshot()))
+                self._channel.publish(self._term.instance, self._term.epoch, self._holder, self._document(self._snapshot()))
             except Exception as error:  # the database is gone: attached consoles see the heartbeat stop instead
                 log.debug("could not publish the final state: %s", error)
         log.debug("published the state %d times, using %.3f s of CPU", self.writes, self.cpu_seconds)
@@ -120,7 +122,7 @@ class Publisher:
         snapshot = self._snapshot()
         if snapshot is not self._last and now - self._last_write >= self._publish_every:
             began = time.thread_time()
-            document: str | None = encode_snapshot(snapshot)
+            document: str | None = self._document(snapshot)
             # The CPU the document took (not the wall time, which a busy loop stretches), and never so
             # long a wait that attached consoles fall more than a second behind.
             cost = time.thread_time() - began
@@ -140,6 +142,9 @@ class Publisher:
         if self._failing:
             self._failing = False
             log.info("publishing the scheduler's state again")
+
+    def _document(self, snapshot: EngineSnapshot) -> str:
+        return encode_snapshot(snapshot, self._following.of(snapshot))
 
     def _carry_out(self, command: Command) -> None:
         by = command.requested_by

@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import module_of, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
 from jobconsole.engine.recovery import load_past_outcomes, recover
-from jobconsole.engine.snapshots import SnapshotBuilder
+from jobconsole.engine.snapshots import JobViews, SnapshotBuilder
 from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
 from jobconsole.engine.state_dir import state_directory
 from jobconsole.engine.stopping import StopPolicy
@@ -46,7 +46,7 @@ from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
 from jobconsole.interface import CommandRecord, CommandResult, EngineSnapshot, EngineState
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import Notifier
-from jobconsole.runs import HistoryPage, HistoryQuery, RunMode, RunRecord, RunUpdate
+from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
 from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
 
@@ -526,6 +526,15 @@ class JobScheduler:
     def run_commands(self, run_id: int) -> list[CommandRecord]:
         """The operators' commands that started or stopped run ``run_id`` (its audit trail)."""
         return [command.record() for command in self._require_store().attach_channel().commands_for_run(run_id)]
+
+    def next_runs(self, job_name: str, count: int = 5) -> tuple[datetime, ...]:
+        """The job's next ``count`` due times, from its cadence as of the published snapshot."""
+        jobs = self._loop.published.jobs
+        assert isinstance(jobs, JobViews)
+        return jobs.due_times(job_name, count)
+
+    def job_stats(self, job_name: str, last: int = 100) -> JobStats:
+        return self._require_store().job_stats(job_name, last)
 
     def _require_store(self) -> RunStore:
         if self._store is None:

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence, Sized
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, overload
 
+from jobconsole.engine.cadence import due_times
 from jobconsole.engine.dispatch import Dispatcher
 from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.live_run import LiveRun
@@ -118,11 +119,22 @@ class _LazyViews(Sequence[V]):
 class JobViews(_LazyViews[JobView]):
     """A snapshot's jobs, sorted by next run (jobs without one last), made on first use."""
 
-    __slots__ = ("_taken_at",)
+    __slots__ = ("_by_name", "_taken_at")
 
     def __init__(self, inputs: dict[str, JobInputs], taken_at: datetime, cache: _ViewCache) -> None:
         super().__init__(inputs, cache)
         self._taken_at = taken_at
+        self._by_name = inputs
+        """The loop's copy for this snapshot alone: never changed after, so any thread may read it."""
+
+    def due_times(self, name: str, count: int) -> tuple[datetime, ...]:
+        """The job's next ``count`` due times as of this snapshot (fewer if its schedule has fewer,
+        or is random), worked out from its cadence without touching the live job; () for no such job."""
+        inputs = self._by_name.get(name)
+        if inputs is None:
+            return ()
+        spec, next_run = inputs[0], inputs[1]
+        return due_times(spec.cadence, next_run, count)
 
     def _make(self) -> tuple[JobView, ...]:
         cache = self._cache

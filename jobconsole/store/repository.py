@@ -16,11 +16,12 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql import false
 
-from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus, RunUpdate
+from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, PageDirection, RunRecord, RunStatus, RunUpdate
 from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_line_reason
 from jobconsole.store.models import identity_table, runs_table
 from jobconsole.store.pgcopy import send_copies_through
 from jobconsole.store.reads import RecordReads
+from jobconsole.store.stats import JobStatsRead
 from jobconsole.store.attach import AttachChannel
 from jobconsole.store.leadership import (
     LEASE_SECONDS,
@@ -55,6 +56,7 @@ class RunStore:
         if self._writer.copies:
             send_copies_through(engine)
         self._reads = RecordReads(engine.dialect)
+        self._job_stats = JobStatsRead(engine.dialect)
 
     def __repr__(self) -> str:
         return f"RunStore({self.url_label!r})"
@@ -179,6 +181,13 @@ class RunStore:
             raise ValueError(f"history direction {direction.value!r} needs an anchor_id (the id of a row on the current page)")
         with self._guard("reading run history"), self._engine.connect() as connection:
             return self._reads.history(connection, query)
+
+    def job_stats(self, job_name: str, last: int = 100) -> JobStats:
+        """Success rate and durations of the job's last ``last`` finished runs (see :class:`JobStats`)."""
+        if last < 1:
+            raise ValueError(f"job_stats needs at least one run to look at, got last={last}")
+        with self._guard(f"reading the statistics of {job_name}"), self._engine.connect() as connection:
+            return self._job_stats(connection, job_name, last)
 
     def recent_statuses(self, job_names: Sequence[str], per_job: int = 10) -> dict[str, list[RunStatus]]:
         """The statuses of each job's last ``per_job`` runs (running ones included), oldest first."""

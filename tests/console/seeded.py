@@ -26,9 +26,11 @@ from jobconsole.interface import (
     StoreUnavailableError,
 )
 from jobconsole.runs import (
+    FINISHED_STATUSES,
     EndedBy,
     HistoryPage,
     HistoryQuery,
+    JobStats,
     PageDirection,
     RunMode,
     RunRecord,
@@ -175,6 +177,7 @@ class SeededScheduler:
         self.history_error: Exception | None = None
         self.detail_error: Exception | None = None
         self.history_calls: list[HistoryQuery] = []
+        self.stats_calls: list[str] = []
         self.triggered: list[str] = []
         self.stopped: list[int] = []
         self.started = threading.Event()
@@ -419,6 +422,25 @@ class SeededScheduler:
                 and (not query.statuses or record.status in query.statuses)
             ]
         return keyset_page(rows, query)
+
+    def next_runs(self, job_name: str, count: int = 5) -> tuple[datetime, ...]:
+        job = next((job for job in self.jobs if job.name == job_name), None)
+        if job is None:
+            return ()
+        return tuple(job.next_run + index * job.every for index in range(count))
+
+    def job_stats(self, job_name: str, last: int = 100) -> JobStats:
+        """As the store works them out, from the seeded records."""
+        self.stats_calls.append(job_name)
+        if self.history_error is not None:
+            raise self.history_error
+        with self._lock:
+            finished = [
+                record
+                for record in sorted(self.records.values(), key=lambda record: record.id)
+                if record.job_name == job_name and record.status in FINISHED_STATUSES
+            ][-last:]
+        return JobStats.of(job_name, [(record.status, record.duration_ms) for record in finished])
 
     def run_detail(self, run_id: int) -> RunRecord | None:
         if self.detail_error is not None:

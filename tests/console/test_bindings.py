@@ -10,10 +10,23 @@ from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.detail import RunDetailScreen
 from jobconsole.console.help import HelpScreen
 from jobconsole.console.history import HistoryFilter, HistoryTable
+from jobconsole.console.job_screen import JobScreen
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
+from jobconsole.console.upcoming import UpcomingTable
 
-OWNERS = [JobConsoleApp, MainScreen, RunTable, HistoryTable, HistoryFilter, RunDetailScreen, HelpScreen, ConfirmModal]
+OWNERS = [
+    JobConsoleApp,
+    MainScreen,
+    UpcomingTable,
+    RunTable,
+    HistoryTable,
+    HistoryFilter,
+    JobScreen,
+    RunDetailScreen,
+    HelpScreen,
+    ConfirmModal,
+]
 
 
 @pytest.mark.parametrize("owner", OWNERS, ids=lambda owner: owner.__name__)

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from jobconsole.interface import EngineState, LiveRunView, LiveState
 from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
+from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.runs import RunMode, RunStatus
 
 from .conftest import AppFactory
@@ -45,6 +46,18 @@ def open_run(run_id: int) -> Before:
         table = pilot.app.query_one(HistoryTable)
         table.focus()
         table.move_cursor(row=table.get_row_index(str(run_id)))
+        await pilot.press("enter")
+        await settle(pilot)
+
+    return run
+
+
+def open_job(name: str) -> Before:
+    async def run(pilot: Pilot) -> None:
+        await settle(pilot)
+        table = pilot.app.query_one(UpcomingTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index(name))
         await pilot.press("enter")
         await settle(pilot)
 
@@ -234,3 +247,12 @@ def test_running_pane_with_a_run_past_its_timeout(
     scheduler = SeededScheduler()
     past_timeout(scheduler, LiveState.OVERDUE, "SIGTERM", 7)
     assert snap_compare(console(scheduler), terminal_size=size, run_before=after("tab"))
+
+
+def test_job_view_80x24(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    """A job with a run in progress: next runs, success rate, p50 / p95, the trend and its last runs."""
+    assert snap_compare(console(SeededScheduler()), terminal_size=(80, 24), run_before=open_job("clean_up_embeddings"))
+
+
+def test_job_view_120x40(snap_compare: Callable[..., bool], console: AppFactory) -> None:
+    assert snap_compare(console(SeededScheduler()), terminal_size=(120, 40), run_before=open_job("flaky_report"))

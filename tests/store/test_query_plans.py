@@ -63,6 +63,7 @@ READS: dict[str, Callable[[RunStore], object]] = {
     "name-contains": lambda store: store.history(HistoryQuery(job_contains="b_1")),
     "run": lambda store: store.get_run(10_000),
     "recent-statuses": lambda store: store.recent_statuses(["job_1", "job_2"]),
+    "job-stats": lambda store: store.job_stats("job_3"),
     "failures-since": lambda store: store.failure_times_since(EPOCH),
     "running": lambda store: store.find_running(),
     "max-id": lambda store: store.max_run_id(),
