@@ -7,6 +7,7 @@ between the parts of jobconsole.
 from __future__ import annotations
 
 import enum
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,10 +52,13 @@ class EndedBy(str, enum.Enum):
     """Which step ended a run."""
 
     RETURNED = "returned"
+    RAISED = "raised"
+    """The job raised (its traceback is kept); for a process run, the process then exited on its own."""
     STOP_EVENT = "stop_event"
     TERMINATED = "terminated"
     KILLED = "killed"
     CRASHED = "crashed"
+    """A process that ended without a result (``os._exit``, a signal from outside), or never started."""
     SHUTDOWN = "shutdown"
 
 
@@ -89,6 +93,35 @@ class RunRecord:
     @property
     def error_first_line(self) -> str:
         return (self.error_message or "").strip().splitlines()[0] if self.error_message and self.error_message.strip() else ""
+
+
+def ended_by_words(record: RunRecord) -> str:
+    """How a run ended, in the words the console and the CLI show: ``returned``, ``raised``, ``stop_event``,
+    ``SIGTERM``, ``SIGKILL``, ``exited 3``, ``signal 11``; empty while it runs.
+
+    A process's exit status has the last word: a run the scheduler sent SIGKILL that had already died of
+    its SIGTERM says ``SIGTERM``, and one that caught the SIGTERM and exited says so.
+    """
+    ended_by, code = record.ended_by, record.exit_code
+    if ended_by is None:
+        return ""
+    if code is not None and code < 0:
+        # multiprocessing's convention: -N is "killed by signal N", whoever sent it.
+        return _signal_words(-code)
+    if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED):
+        sent = "SIGTERM" if ended_by is EndedBy.TERMINATED else "SIGKILL"
+        return sent if code is None else f"{sent}, then exited {code}"
+    if ended_by is EndedBy.CRASHED:
+        return "did not start" if code is None else f"exited {code}"
+    if ended_by is EndedBy.SHUTDOWN:
+        return "still running at shutdown"
+    return ended_by.value
+
+
+def _signal_words(number: int) -> str:
+    if number in (signal.SIGTERM, signal.SIGKILL):
+        return signal.Signals(number).name
+    return f"signal {number}"
 
 
 @dataclass(frozen=True)

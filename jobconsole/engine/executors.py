@@ -34,7 +34,7 @@ class ThreadExecutor:
 
     def execute(self, run: LiveRun) -> None:
         outcome = run_job_body(run.spec.func, run.stop_event)
-        self._report(run, outcome, EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED, None)
+        self._report(run, outcome, _body_ended_by(outcome, run), None)
 
 
 class ProcessExecutor:
@@ -65,11 +65,16 @@ class ProcessExecutor:
             ended_by = run.escalated
         elif child_outcome is None:
             ended_by = EndedBy.CRASHED
-        elif run.stop_event.is_set():
-            ended_by = EndedBy.STOP_EVENT
         else:
-            ended_by = EndedBy.RETURNED
+            ended_by = _body_ended_by(child_outcome, run)
         self._report(run, child_outcome or Outcome(success=False, error_message=describe_exit(exitcode)), ended_by, exitcode)
+
+
+def _body_ended_by(outcome: Outcome, run: LiveRun) -> EndedBy:
+    """How a job body that came to its end ended: raised, or returned (after its stop_event was set, or not)."""
+    if outcome.raised:
+        return EndedBy.RAISED
+    return EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED
 
 
 class RunExecutors:

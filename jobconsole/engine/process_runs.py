@@ -138,7 +138,8 @@ def _child_main(
     try:
         conn.send(outcome)
     except Exception as exc:
-        conn.send(Outcome(success=False, error_message=f"the result could not be sent back: {describe_exception(exc)}"))
+        conn.send(Outcome(success=False, error_message=f"the result could not be sent back: {describe_exception(exc)}",
+                          raised=outcome.raised))
     finally:
         conn.close()
 

@@ -106,3 +106,21 @@ def detach_a_daemon(pid_file: str, then_spin: bool, stop_event) -> JobResult:
     while then_spin:
         time.time()
     return JobResult(success=True)
+
+
+def ignore_sigterm_and_spin(stop_event) -> None:
+    """Print a line to stdout and one to stderr, then ignore SIGTERM and spin: only SIGKILL ends it."""
+    import signal
+    import sys
+
+    print("working on batch 1")
+    print("batch 1 is slow", file=sys.stderr)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.time()
+
+
+def kill_myself_with_sigkill(stop_event) -> None:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import schedule
 
-from jobconsole.runs import EndedBy, RunMode, RunStatus
+from jobconsole.runs import EndedBy, RunMode, RunStatus, ended_by_words
 from tests.engine import jobs_for_tests
 
 
@@ -43,11 +43,18 @@ def test_exception_in_process_keeps_traceback_with_file_and_line(make_scheduler,
     assert f'jobs_for_tests.py", line {line}, in parse_row' in row.traceback
 
 
+def test_a_process_run_whose_job_raised_says_raised_and_its_exit_code(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.raise_error)
+    assert row.ended_by is EndedBy.RAISED and row.exit_code == 0
+    assert ended_by_words(row) == "raised"
+
+
 def test_process_exiting_with_code_3_is_failed_with_the_code(make_scheduler, store, notices) -> None:
     row = run_process_job(make_scheduler, store, jobs_for_tests.exit_with_code_3)
     assert row.status is RunStatus.FAILED and row.exit_code == 3
     assert row.error_message == "process exited with code 3 without a result"
     assert row.ended_by is EndedBy.CRASHED
+    assert ended_by_words(row) == "exited 3"
     assert notices.get().run_id == row.id
 
 
@@ -55,6 +62,13 @@ def test_process_killed_by_sigsegv_is_failed_with_the_signal(make_scheduler, sto
     row = run_process_job(make_scheduler, store, jobs_for_tests.segfault)
     assert row.status is RunStatus.FAILED and row.exit_code == -11
     assert row.error_message == "process killed by SIGSEGV (11) without a result"
+    assert ended_by_words(row) == "signal 11"
+
+
+def test_a_process_that_killed_itself_says_sigkill(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.kill_myself_with_sigkill)
+    assert (row.status, row.ended_by, row.exit_code) == (RunStatus.FAILED, EndedBy.CRASHED, -9)
+    assert ended_by_words(row) == "SIGKILL"
 
 
 def _gone(pid: int) -> bool:

@@ -8,7 +8,7 @@ import schedule
 
 from jobconsole.interface import LiveState, EngineState
 from jobconsole.result import JobResult
-from jobconsole.runs import EndedBy, RunStatus, TriggeredBy
+from jobconsole.runs import EndedBy, RunStatus, TriggeredBy, ended_by_words
 from tests.engine import jobs_for_tests
 
 
@@ -56,6 +56,15 @@ def test_exception_keeps_the_full_traceback(make_scheduler, store, notices) -> N
     assert "jobs_for_tests.py" in row.traceback and "RAISE-LINE" in row.traceback
     assert "in raise_error" in row.traceback and "in parse_row" in row.traceback
     assert "RAISE-LINE" in notices.get().traceback
+
+
+def test_a_thread_run_whose_job_raised_says_raised(make_scheduler, store) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("parser", jobs_for_tests.raise_error, daily())
+    scheduler.start()
+    row = run_once(scheduler, "parser", store)
+    assert row.ended_by is EndedBy.RAISED and row.exit_code is None
+    assert ended_by_words(row) == "raised"
 
 
 def test_timeout_sets_stop_event_and_next_run_gets_a_fresh_one(make_scheduler, store) -> None:
