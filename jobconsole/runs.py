@@ -89,6 +89,9 @@ class RunRecord:
     missed_count: int | None = None
     leader_epoch: int | None = None
     """Set by the store when the row is written: the term of the leader that wrote it."""
+    output: str | None = None
+    """What the run printed and logged, its head and tail when long (see jobconsole.engine.output);
+    history pages leave it out, like the traceback."""
 
     @property
     def error_first_line(self) -> str:
@@ -140,6 +143,7 @@ class RunUpdate:
     lines_processed: int | None = None
     ended_by: EndedBy | None = None
     exit_code: int | None = None
+    output: str | None = None
 
 
 class PageDirection(str, enum.Enum):
@@ -174,7 +178,7 @@ class HistoryQuery:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    """A page of runs, newest first. Rows carry no traceback: read one run in full for that."""
+    """A page of runs, newest first. Rows carry no traceback and no output: read one run in full for those."""
 
     rows: tuple[RunRecord, ...]
     has_older: bool

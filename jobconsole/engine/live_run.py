@@ -181,6 +181,7 @@ class LiveRun:
             lines_processed=outcome.lines_processed,
             ended_by=ended_by,
             exit_code=exit_code,
+            output=outcome.output,
         )
 
     def final_record(self) -> RunRecord:
@@ -209,6 +210,7 @@ class LiveRun:
             exit_code=exit_code,
             host=host,
             pid=pid,
+            output=outcome.output,
         )
 
     @property

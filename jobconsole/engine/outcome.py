@@ -39,6 +39,8 @@ class Outcome:
     """A process run that was sent SIGTERM by someone other than the scheduler, and then ended."""
     raised: bool = False
     """The job raised rather than returned."""
+    output: str | None = None
+    """What the run printed and logged, capped (see :mod:`jobconsole.engine.output`); None if nothing."""
 
 
 SUCCEEDED = Outcome(success=True)
