@@ -13,7 +13,9 @@ from typing import Protocol
 
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.outcome import Outcome, outcome_of_exception, run_job_body
+from jobconsole.engine.output import OutputCapture
 from jobconsole.engine.process_runs import describe_exit
+from jobconsole.engine.thread_output import capturing
 from jobconsole.runs import EndedBy
 
 Report = Callable[[LiveRun, Outcome, EndedBy, "int | None"], None]
@@ -33,7 +35,12 @@ class ThreadExecutor:
         self._report = report
 
     def execute(self, run: LiveRun) -> None:
-        outcome = run_job_body(run.spec.func, run.stop_event)
+        capture = run.output = OutputCapture()
+        with capturing(capture):
+            outcome = run_job_body(run.spec.func, run.stop_event)
+        output = capture.text()
+        if output is not None:
+            outcome = replace(outcome, output=output)
         self._report(run, outcome, _body_ended_by(outcome, run), None)
 
 
@@ -58,6 +65,7 @@ class ProcessExecutor:
                 None,
             )
             return
+        run.output = child.output
         self._started(run)
         child_outcome, exitcode = child.wait()
         # ``escalated`` is set by the loop before it signals the group, so a signalled child reads it here.
@@ -67,7 +75,11 @@ class ProcessExecutor:
             ended_by = EndedBy.CRASHED
         else:
             ended_by = _body_ended_by(child_outcome, run)
-        self._report(run, child_outcome or Outcome(success=False, error_message=describe_exit(exitcode)), ended_by, exitcode)
+        outcome = child_outcome or Outcome(success=False, error_message=describe_exit(exitcode))
+        output = child.output.text()
+        if output is not None:
+            outcome = replace(outcome, output=output)
+        self._report(run, outcome, ended_by, exitcode)
 
 
 def _body_ended_by(outcome: Outcome, run: LiveRun) -> EndedBy:

@@ -22,6 +22,7 @@ from typing import Any
 
 from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.outcome import Outcome
+from jobconsole.engine.output import OutputCapture
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle
@@ -49,7 +50,7 @@ class LiveRun:
     __slots__ = (
         "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline_mono", "origin",
         "stop_event",
-        "child", "state", "timed_out", "stop_reason", "escalated", "timers", "done",
+        "child", "state", "timed_out", "stop_reason", "escalated", "timers", "done", "output",
         "_record", "_written", "_end",
     )
 
@@ -83,6 +84,8 @@ class LiveRun:
         """Signal escalations still to come (process runs asked to stop)."""
         self.done: threading.Event | None = None
         """Made by the loop for the first caller who waits for the run's end; set when it has ended."""
+        self.output: OutputCapture | None = None
+        """Set by the worker before the body starts; the loop reads it only to keep what a run it gives up on wrote."""
         self._record: RunRecord | None = None
         self._written = 0
         """0: nothing of the run handed to the database yet; 1: its row; 2: its row and its end."""

@@ -124,3 +124,30 @@ def kill_myself_with_sigkill(stop_event) -> None:
     import signal
 
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_every_way(stop_event) -> None:
+    """Output by every route a job has: print to stdout and stderr, the descriptor itself, a program it
+    starts, and logging."""
+    import logging
+    import sys
+
+    print("printed to stdout")
+    print("printed to stderr", file=sys.stderr)
+    os.write(1, b"written to descriptor 1\n")
+    subprocess.run(["echo", "echoed by a subprocess"], check=True)
+    logging.getLogger("tests.feed").warning("logged by the job")
+
+
+HUGE_OUTPUT_BYTES = 10 * 1024 * 1024
+
+
+def write_10_mb(stop_event) -> None:
+    """Exactly HUGE_OUTPUT_BYTES to descriptor 1: HEAD-MARK, numbered lines, TAIL-MARK."""
+    body = HUGE_OUTPUT_BYTES - 20
+    lines = b"".join(b"%08d " % number + b"x" * 90 + b"\n" for number in range(body // 100 + 1))
+    os.write(1, b"HEAD-MARK\n")
+    view = memoryview(lines)[:body]
+    while view:
+        view = view[os.write(1, view[:1 << 20]):]
+    os.write(1, b"TAIL-MARK\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import schedule
 
+from jobconsole.engine.output import OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES
 from jobconsole.runs import EndedBy, RunMode, RunStatus, ended_by_words
 from tests.engine import jobs_for_tests
 
@@ -130,6 +132,40 @@ def test_process_output_can_be_sent_to_a_file_instead_of_the_terminal(make_sched
     row = run_process_job(make_scheduler, store, jobs_for_tests.chatty, process_output=str(output))
     assert row.status is RunStatus.SUCCEEDED
     assert output.read_text().splitlines() == ["hello from the child", "and on stderr"]
+
+
+def test_what_a_process_run_writes_by_any_route_is_kept_with_the_run(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.write_every_way)
+    assert row.status is RunStatus.SUCCEEDED
+    lines = row.output.splitlines()
+    assert lines[:4] == [
+        "printed to stdout", "printed to stderr", "written to descriptor 1", "echoed by a subprocess",
+    ]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d WARNING tests\.feed: logged by the job", lines[4])
+
+
+def test_a_process_run_killed_at_its_timeout_keeps_what_it_printed_before(make_scheduler, store) -> None:
+    scheduler = make_scheduler(grace_seconds=0.2, kill_after_seconds=0.2)
+    scheduler.register("stubborn", jobs_for_tests.ignore_sigterm_and_spin, schedule.every().day.at("03:00"),
+                       run_in_process=True, timeout_minutes=0.01)  # 0.6 s
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    assert scheduler.wait_for_run(run_id, 30)
+    assert scheduler.flush(10)
+    row = store.get_run(run_id)
+    assert (row.status, row.ended_by, row.exit_code) == (RunStatus.TIMED_OUT, EndedBy.KILLED, -9)
+    assert ended_by_words(row) == "SIGKILL"
+    assert row.output == "working on batch 1\nbatch 1 is slow\n"
+
+
+def test_10_mb_of_output_keeps_its_head_and_tail_and_says_how_much_was_cut(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.write_10_mb)
+    assert row.status is RunStatus.SUCCEEDED
+    head, marker, tail = row.output.split("\n… ", 1)[0], *row.output.split("\n… ", 1)[1].split(" …\n", 1)
+    cut = jobs_for_tests.HUGE_OUTPUT_BYTES - OUTPUT_HEAD_BYTES - OUTPUT_TAIL_BYTES
+    assert marker == f"{cut:,} bytes cut"
+    assert head.startswith("HEAD-MARK\n") and tail.endswith("TAIL-MARK\n")
+    assert len(head.encode()) == OUTPUT_HEAD_BYTES and len(tail.encode()) == OUTPUT_TAIL_BYTES
 
 
 def test_a_result_that_cannot_be_pickled_still_comes_back_as_facts(make_scheduler, store) -> None:
