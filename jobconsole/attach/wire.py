@@ -50,7 +50,7 @@ def encode_snapshot(snapshot: EngineSnapshot) -> str:
         "running": [
             [
                 run.run_id, run.job_name, run.run_mode.value, run.triggered_by.value, _ts(run.started_at),
-                _ts(run.deadline), run.pid, run.state.value,
+                _ts(run.deadline), run.pid, run.state.value, run.next_step, _ts(run.next_step_at),
             ]
             for run in snapshot.running
         ],
@@ -88,8 +88,11 @@ def decode_snapshot(text: str) -> EngineSnapshot:
                 deadline=_time(deadline),  # type: ignore[arg-type]
                 pid=pid,
                 state=LiveState(state),
+                next_step=next_step[0] if next_step else None,
+                next_step_at=_time(next_step[1]) if next_step else None,
             )
-            for run_id, job_name, mode, triggered_by, started, deadline, pid, state in document["running"]
+            # A leader of an earlier release publishes no next step (the list ends at the state).
+            for run_id, job_name, mode, triggered_by, started, deadline, pid, state, *next_step in document["running"]
         )
         return EngineSnapshot(
             taken_at=_time(document["taken_at"]),  # type: ignore[arg-type]

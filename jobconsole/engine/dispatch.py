@@ -429,8 +429,11 @@ class Dispatcher:
 
     def _escalate(self, run: LiveRun, grace: float) -> None:
         """After ``grace``: SIGTERM the run's process group; ``kill_after_seconds`` later: SIGKILL."""
+        kill_after = self.stop_policy.kill_after_seconds
         term_at = self._clock.monotonic() + grace
-        kill_at = term_at + self.stop_policy.kill_after_seconds
+        kill_at = term_at + kill_after
+        term_when = self._clock.now() + timedelta(seconds=grace)
+        run.escalation_at = (term_when, term_when + timedelta(seconds=kill_after))
         run.add_timer(self._timers.call_at(term_at, lambda _effects: self._signal(run, EndedBy.TERMINATED)))
         run.add_timer(self._timers.call_at(kill_at, lambda _effects: self._signal(run, EndedBy.KILLED)))
 

@@ -151,3 +151,13 @@ def write_10_mb(stop_event) -> None:
     while view:
         view = view[os.write(1, view[:1 << 20]):]
     os.write(1, b"TAIL-MARK\n")
+
+
+def ignore_sigterm_then_say_so(ready_file: str, stop_event) -> None:
+    """Ignore SIGTERM, then create ``ready_file``, then spin: only SIGKILL ends it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    Path(ready_file).touch()
+    while True:
+        time.time()

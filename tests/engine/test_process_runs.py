@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import datetime, timedelta, timezone
 import re
 import signal
 import time
@@ -12,8 +13,11 @@ from pathlib import Path
 import pytest
 import schedule
 
+from jobconsole.engine import ManualClock
 from jobconsole.engine.output import OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES
+from jobconsole.interface import LiveState
 from jobconsole.runs import EndedBy, RunMode, RunStatus, ended_by_words
+from tests.cli.support import wait_until
 from tests.engine import jobs_for_tests
 
 
@@ -197,3 +201,37 @@ def test_a_descendant_that_left_the_process_group_ends_with_the_run(make_schedul
     scheduler.flush()
     row = store.get_run(run_id)
     assert row.status is (RunStatus.TIMED_OUT if then_spin else RunStatus.SUCCEEDED)
+
+
+def test_a_process_run_past_its_timeout_says_which_signal_comes_next_and_when(make_scheduler, store, tmp_path) -> None:
+    start = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+    clock = ManualClock(start)
+    scheduler = make_scheduler(clock=clock, grace_seconds=30, kill_after_seconds=10)
+    ready = tmp_path / "ignoring SIGTERM"
+    scheduler.register("stubborn", functools.partial(jobs_for_tests.ignore_sigterm_then_say_so, str(ready)),
+                       schedule.every().day.at("03:00"), run_in_process=True, timeout_minutes=1)
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    # The child is up and ignores SIGTERM (a file it makes says so, from its own process).
+    wait_until(lambda: ready.exists() or None, timeout=30)
+
+    def running():
+        scheduler.settle(include_runs=False)
+        [run] = scheduler.snapshot().running
+        return run
+
+    within = running()
+    assert (within.run_id, within.state, within.next_step, within.next_step_at) == (run_id, LiveState.RUNNING, None, None)
+    clock.advance(60)  # the timeout: stop_event set, SIGTERM 30 s later
+    overdue = running()
+    assert (overdue.state, overdue.next_step, overdue.next_step_at) == (
+        LiveState.OVERDUE, "SIGTERM", start + timedelta(seconds=90))
+    clock.advance(30)  # SIGTERM, which it ignores: SIGKILL 10 s later
+    terminating = running()
+    assert (terminating.state, terminating.next_step, terminating.next_step_at) == (
+        LiveState.TERMINATING, "SIGKILL", start + timedelta(seconds=100))
+    clock.advance(10)
+    assert scheduler.wait_for_run(run_id, 30)
+    scheduler.flush()
+    row = store.get_run(run_id)
+    assert (row.status, ended_by_words(row)) == (RunStatus.TIMED_OUT, "SIGKILL")

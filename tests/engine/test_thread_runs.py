@@ -110,6 +110,8 @@ def test_job_ignoring_its_stop_event_shows_overdue_and_blocks_later_runs(make_sc
     events.wait_for(lambda e: type(e).__name__ == "RunTimedOut")
     [active] = scheduler.snapshot().running
     assert (active.run_id, active.state) == (run_id, LiveState.OVERDUE)
+    # A thread can only be waited for: no signal comes.
+    assert (active.next_step, active.next_step_at) == (None, None)
     refused = scheduler.run_job("stubborn")
     assert not refused.ok and "timed out and ignoring its stop_event" in refused.message
     release.set()
