@@ -73,6 +73,8 @@ class OutputCapture:
     def text(self) -> str | None:
         """The output as stored: whole if it fits, else the head, a line saying how much was cut, the tail.
         None if there was none."""
+        if not self._total:
+            return None
         with self._lock:
             total, head, tail = self._total, bytes(self._head), bytes(self._tail)
         if total == 0:

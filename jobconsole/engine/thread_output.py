@@ -25,8 +25,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, TextIO
 
 from jobconsole.engine.output import OutputCapture, run_log_formatter
@@ -39,15 +37,25 @@ def _capture_here() -> OutputCapture | None:
     return getattr(_current, "capture", None)
 
 
-@contextmanager
-def capturing(capture: OutputCapture) -> Iterator[None]:
-    """While the block runs, what the calling thread logs and prints goes to ``capture``."""
-    previous = _capture_here()
-    _current.capture = capture
-    try:
-        yield
-    finally:
-        _current.capture = previous
+class capturing:
+    """``with capturing(capture):`` what the calling thread logs and prints in the block goes to ``capture``.
+
+    A class rather than ``@contextmanager``: it is entered for every thread run, and a generator
+    costs about 2 µs a run, this a few tenths.
+    """
+
+    __slots__ = ("_capture", "_previous")
+
+    def __init__(self, capture: OutputCapture) -> None:
+        self._capture = capture
+        self._previous: OutputCapture | None = None
+
+    def __enter__(self) -> None:
+        self._previous = _capture_here()
+        _current.capture = self._capture
+
+    def __exit__(self, *_exc: object) -> None:
+        _current.capture = self._previous
 
 
 class RunLogHandler(logging.Handler):
@@ -57,7 +65,7 @@ class RunLogHandler(logging.Handler):
         super().__init__()
         self.setFormatter(run_log_formatter())
 
-    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord) -> bool:
         # No handler lock: a record from another thread costs one attribute lookup, and the
         # capture is written by its own run's thread (it has a lock of its own).
         capture = _capture_here()
