@@ -67,10 +67,11 @@ class LiveRunView:
     pid: int | None
     state: LiveState
     next_step: str | None = None
-    """What the engine does next to a run it is ending: ``SIGTERM`` or ``SIGKILL`` (None: nothing
-    more; a thread run can only be waited for)."""
+    """What the engine will do next to end the run: ``"SIGTERM"`` or ``"SIGKILL"`` to its process group,
+    at ``next_step_at``. None while nothing is planned: a run within its timeout and not asked to stop,
+    one already sent SIGKILL, and every thread run (a thread can only be waited for)."""
     next_step_at: datetime | None = None
-    """When it does it."""
+    """When it does it (wall clock)."""
 
 
 @dataclass(frozen=True)

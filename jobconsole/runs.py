@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -58,10 +59,13 @@ class EndedBy(str, enum.Enum):
     """Which step ended a run."""
 
     RETURNED = "returned"
+    RAISED = "raised"
+    """The job raised (its traceback is kept); for a process run, the process then exited on its own."""
     STOP_EVENT = "stop_event"
     TERMINATED = "terminated"
     KILLED = "killed"
     CRASHED = "crashed"
+    """A process that ended without a result (``os._exit``, a signal from outside), or never started."""
     SHUTDOWN = "shutdown"
 
 
@@ -92,10 +96,42 @@ class RunRecord:
     missed_count: int | None = None
     leader_epoch: int | None = None
     """Set by the store when the row is written: the term of the leader that wrote it."""
+    output: str | None = None
+    """What the run printed and logged, its head and tail when long (see jobconsole.engine.output);
+    history pages leave it out, like the traceback."""
 
     @property
     def error_first_line(self) -> str:
         return (self.error_message or "").strip().splitlines()[0] if self.error_message and self.error_message.strip() else ""
+
+
+def ended_by_words(record: RunRecord) -> str:
+    """How a run ended, in the words the console and the CLI show: ``returned``, ``raised``, ``stop_event``,
+    ``SIGTERM``, ``SIGKILL``, ``exited 3``, ``signal 11``; empty while it runs.
+
+    A process's exit status has the last word: a run the scheduler sent SIGKILL that had already died of
+    its SIGTERM says ``SIGTERM``, and one that caught the SIGTERM and exited says so.
+    """
+    ended_by, code = record.ended_by, record.exit_code
+    if ended_by is None:
+        return ""
+    if code is not None and code < 0:
+        # multiprocessing's convention: -N is "killed by signal N", whoever sent it.
+        return _signal_words(-code)
+    if ended_by in (EndedBy.TERMINATED, EndedBy.KILLED):
+        sent = "SIGTERM" if ended_by is EndedBy.TERMINATED else "SIGKILL"
+        return sent if code is None else f"{sent}, then exited {code}"
+    if ended_by is EndedBy.CRASHED:
+        return "did not start" if code is None else f"exited {code}"
+    if ended_by is EndedBy.SHUTDOWN:
+        return "still running at shutdown"
+    return ended_by.value
+
+
+def _signal_words(number: int) -> str:
+    if number in (signal.SIGTERM, signal.SIGKILL):
+        return signal.Signals(number).name
+    return f"signal {number}"
 
 
 @dataclass(frozen=True)
@@ -114,6 +150,7 @@ class RunUpdate:
     lines_processed: int | None = None
     ended_by: EndedBy | None = None
     exit_code: int | None = None
+    output: str | None = None
 
 
 class PageDirection(str, enum.Enum):
@@ -148,7 +185,7 @@ class HistoryQuery:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    """A page of runs, newest first. Rows carry no traceback: read one run in full for that."""
+    """A page of runs, newest first. Rows carry no traceback and no output: read one run in full for those."""
 
     rows: tuple[RunRecord, ...]
     has_older: bool

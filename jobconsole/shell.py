@@ -24,7 +24,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from jobconsole.humanize import duration
-from jobconsole.runs import HistoryQuery, RunRecord, RunStatus
+from jobconsole.plain_text import strip_control
+from jobconsole.runs import HistoryQuery, RunRecord, RunStatus, ended_by_words
 
 if TYPE_CHECKING:
     from jobconsole.attach.remote import RemoteScheduler
@@ -83,7 +84,7 @@ def add_commands(subparsers: Any, db_option: Any) -> None:
     runs.add_argument("--status", type=_statuses, metavar="S1,S2", help="only runs with these statuses")
     runs.add_argument("--since", type=parse_duration, metavar="AGE", help="only runs started within AGE (30m, 2h, 7d)")
     runs.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="at most N runs (default 20)")
-    show = subparsers.add_parser("show", parents=[common], help="one run in full, with its traceback")
+    show = subparsers.add_parser("show", parents=[common], help="one run in full, with its traceback and output")
     show.add_argument("run_id", type=_positive_int, metavar="RUN_ID")
     for name, target, what in (
         ("trigger", "NAME", "start a run of a job now"),
@@ -276,14 +277,20 @@ def _show(store: Any, remote: RemoteScheduler, args: argparse.Namespace) -> int:
         _print_json(document)
         return EXIT_OK
     for name, value in _record_dict(row).items():
-        if name != "traceback" and value is not None:
-            shown = _when(value) if isinstance(value, datetime) else getattr(value, "value", value)
-            print(f"{name:>16}: {shown}")
+        if name not in ("traceback", "output") and value is not None:
+            if name == "ended_by":
+                shown = ended_by_words(row)
+            else:
+                shown = _when(value) if isinstance(value, datetime) else getattr(value, "value", value)
+            print(f"{name:>16}: {strip_control(str(shown))}")
     for command in commands:
         print(f"{'command':>16}: {command.kind.value} by {command.requested_by} at {_when(command.requested_time)}: "
               f"{command.result or 'not answered'}")
+    # What the job produced is data: no terminal control sequence of it reaches the operator's terminal.
     if row.traceback:
-        print("\n" + row.traceback.rstrip())
+        print("\n" + strip_control(row.traceback).rstrip())
+    if row.output:
+        print("\noutput:\n" + strip_control(row.output).rstrip())
     return EXIT_OK
 
 

@@ -60,7 +60,7 @@ def encode_snapshot(snapshot: EngineSnapshot, following: Mapping[str, Sequence[f
         "running": [
             [
                 run.run_id, run.job_name, run.run_mode.value, run.triggered_by.value, _ts(run.started_at),
-                _ts(run.deadline), run.pid, run.state.value,
+                _ts(run.deadline), run.pid, run.state.value, run.next_step, _ts(run.next_step_at),
             ]
             for run in snapshot.running
         ],
@@ -105,8 +105,11 @@ def decode_state(text: str) -> tuple[EngineSnapshot, NextRuns]:
                 deadline=_time(deadline),  # type: ignore[arg-type]
                 pid=pid,
                 state=LiveState(state),
+                next_step=next_step[0] if next_step else None,
+                next_step_at=_time(next_step[1]) if next_step else None,
             )
-            for run_id, job_name, mode, triggered_by, started, deadline, pid, state in document["running"]
+            # A leader of an earlier release publishes no next step (the list ends at the state).
+            for run_id, job_name, mode, triggered_by, started, deadline, pid, state, *next_step in document["running"]
         )
         following = document.get("following") or [()] * len(jobs)
         next_runs = {

@@ -35,7 +35,7 @@ from jobconsole.console.formatting import (
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.workers import deliver
 from jobconsole.interface import CommandRecord, LiveRunView, SchedulerInterface
-from jobconsole.runs import RunRecord
+from jobconsole.runs import RunRecord, ended_by_words
 
 LIVE_SECONDS = 1.0
 """How often a run in progress is read again."""
@@ -200,7 +200,7 @@ class RunDetailScreen(Screen[None]):
         traceback = strip_control(record.traceback or "").rstrip("\n")
         if traceback:
             section("Traceback", traceback)
-        output = strip_control(getattr(record, "output", None) or "").rstrip("\n")
+        output = strip_control(record.output or "").rstrip("\n")
         if output:
             section("Output", output)
         elif record.status.is_final:
@@ -218,7 +218,7 @@ class RunDetailScreen(Screen[None]):
             parts.append("message")
         if record.traceback:
             parts.append(f"traceback ({len(record.traceback.splitlines())} lines)")
-        output = getattr(record, "output", None)
+        output = record.output
         if output:
             parts.append(f"output ({len(output.splitlines())} lines)")
         return " · ".join(parts) or "no error, no output"
@@ -247,10 +247,7 @@ class RunDetailScreen(Screen[None]):
             words = live_state_words(live.state, live.next_step, live.next_step_at, now)
             state = ("State", plain(words, style=palette.tone(ACTIVE_STATE_WORDS[live.state][1])))
         else:
-            ended = record.ended_by.value.replace("_", " ") if record.ended_by else "–"
-            if record.exit_code is not None:
-                ended += f", exit code {record.exit_code}"
-            state = ("Ended by", plain(ended))
+            state = ("Ended by", plain(ended_by_words(record) or "–"))
         where = " / pid ".join(str(part) for part in (record.host, record.pid) if part is not None) or "–"
         left = [
             ("Status", status_text(record.status, palette)),

@@ -15,7 +15,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jobconsole.engine.clock import Clock
@@ -283,7 +283,8 @@ class Dispatcher:
                 self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
             return reason
         child = (
-            ChildProcess(spec.func, f"jobconsole:{name}", self.process_output)
+            # The child logs at the level the scheduler's process does.
+            ChildProcess(spec.func, f"jobconsole:{name}", self.process_output, logging.getLogger().getEffectiveLevel())
             if spec.run_mode is RunMode.PROCESS
             else None
         )
@@ -428,8 +429,11 @@ class Dispatcher:
 
     def _escalate(self, run: LiveRun, grace: float) -> None:
         """After ``grace``: SIGTERM the run's process group; ``kill_after_seconds`` later: SIGKILL."""
+        kill_after = self.stop_policy.kill_after_seconds
         term_at = self._clock.monotonic() + grace
-        kill_at = term_at + self.stop_policy.kill_after_seconds
+        kill_at = term_at + kill_after
+        term_when = self._clock.now() + timedelta(seconds=grace)
+        run.escalation_at = (term_when, term_when + timedelta(seconds=kill_after))
         run.add_timer(self._timers.call_at(term_at, lambda _effects: self._signal(run, EndedBy.TERMINATED)))
         run.add_timer(self._timers.call_at(kill_at, lambda _effects: self._signal(run, EndedBy.KILLED)))
 
@@ -518,4 +522,7 @@ class Dispatcher:
         """Record the runs still going after the shutdown grace ``stopped``; their late ends are ignored."""
         leftover = Outcome(success=False, error_message=f"still running {grace:g} s after its stop_event was set")
         for run in list(self.live.values()):
-            self.complete(run, leftover, EndedBy.SHUTDOWN, None, now, effects)
+            # What it wrote so far is kept; whatever it writes later is not.
+            output = None if run.output is None else run.output.text()
+            outcome = leftover if output is None else replace(leftover, output=output)
+            self.complete(run, outcome, EndedBy.SHUTDOWN, None, now, effects)

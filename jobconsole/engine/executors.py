@@ -13,7 +13,9 @@ from typing import Protocol
 
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.outcome import Outcome, outcome_of_exception, run_job_body
+from jobconsole.engine.output import OutputCapture
 from jobconsole.engine.process_runs import describe_exit
+from jobconsole.engine.thread_output import capturing
 from jobconsole.runs import EndedBy
 
 Report = Callable[[LiveRun, Outcome, EndedBy, "int | None"], None]
@@ -33,8 +35,13 @@ class ThreadExecutor:
         self._report = report
 
     def execute(self, run: LiveRun) -> None:
-        outcome = run_job_body(run.spec.func, run.stop_event)
-        self._report(run, outcome, EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED, None)
+        capture = run.output = OutputCapture()
+        with capturing(capture):
+            outcome = run_job_body(run.spec.func, run.stop_event)
+        output = capture.text()
+        if output is not None:
+            outcome = replace(outcome, output=output)
+        self._report(run, outcome, _body_ended_by(outcome, run), None)
 
 
 class ProcessExecutor:
@@ -58,6 +65,7 @@ class ProcessExecutor:
                 None,
             )
             return
+        run.output = child.output
         self._started(run)
         child_outcome, exitcode = child.wait()
         # ``escalated`` is set by the loop before it signals the group, so a signalled child reads it here.
@@ -65,11 +73,20 @@ class ProcessExecutor:
             ended_by = run.escalated
         elif child_outcome is None:
             ended_by = EndedBy.CRASHED
-        elif run.stop_event.is_set():
-            ended_by = EndedBy.STOP_EVENT
         else:
-            ended_by = EndedBy.RETURNED
-        self._report(run, child_outcome or Outcome(success=False, error_message=describe_exit(exitcode)), ended_by, exitcode)
+            ended_by = _body_ended_by(child_outcome, run)
+        outcome = child_outcome or Outcome(success=False, error_message=describe_exit(exitcode))
+        output = child.output.text()
+        if output is not None:
+            outcome = replace(outcome, output=output)
+        self._report(run, outcome, ended_by, exitcode)
+
+
+def _body_ended_by(outcome: Outcome, run: LiveRun) -> EndedBy:
+    """How a job body that came to its end ended: raised, or returned (after its stop_event was set, or not)."""
+    if outcome.raised:
+        return EndedBy.RAISED
+    return EndedBy.STOP_EVENT if run.stop_event.is_set() else EndedBy.RETURNED
 
 
 class RunExecutors:

@@ -108,13 +108,16 @@ def _job_part(run: LiveRun) -> str:
     return f"{'P' if run.child is not None else 'T'}\t{spec.timeout_seconds!r}\t{spec.name}"
 
 
+_NOTHING_SAID = (None,) * 6
+
+
 def _end_line(run: LiveRun) -> str:
     ending = run.ending
     assert ending is not None
     status, finished_at, error, outcome, ended_by, exit_code = ending
-    texts = (error, outcome.message, outcome.traceback, outcome.lines_added, outcome.lines_processed)
+    texts = (error, outcome.message, outcome.traceback, outcome.lines_added, outcome.lines_processed, outcome.output)
     # Most runs end with nothing to say: no JSON for them.
-    extra = "-" if texts == (None, None, None, None, None) else json.dumps(texts, ensure_ascii=True)
+    extra = "-" if texts == _NOTHING_SAID else json.dumps(texts, ensure_ascii=True)
     code = "-" if exit_code is None else exit_code
     return f"E\t{run.run_id}\t{status.value}\t{finished_at.timestamp()!r}\t{ended_by.value}\t{code}\t{extra}\n"
 
@@ -169,8 +172,9 @@ def _read_line(line: str, contents: JournalContents) -> None:
         )
     elif kind == "E":
         run_id, status, finished, ended_by, exit_code, extra = rest.split("\t", 5)
-        texts = [None] * 5 if extra == "-" else json.loads(extra)
-        error, message, traceback, lines_added, lines_processed = texts
+        texts = list(_NOTHING_SAID) if extra == "-" else json.loads(extra)
+        # A journal left by a release before outputs were kept has five texts.
+        error, message, traceback, lines_added, lines_processed, output = [*texts, None][:6]
         finished_at = _time(finished)
         assert finished_at is not None
         final = RunStatus(status)
@@ -188,6 +192,7 @@ def _read_line(line: str, contents: JournalContents) -> None:
             lines_processed=lines_processed,
             ended_by=None if ended_by == "-" else EndedBy(ended_by),
             exit_code=None if exit_code == "-" else int(exit_code),
+            output=output,
         )
     elif kind == "R":
         contents.records.append(decode_op(rest))

@@ -22,6 +22,7 @@ from typing import Any
 
 from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.outcome import Outcome
+from jobconsole.engine.output import OutputCapture
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.stop_event import StopEvent
 from jobconsole.engine.timers import TimerHandle
@@ -49,7 +50,7 @@ class LiveRun:
     __slots__ = (
         "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline_mono", "origin",
         "stop_event",
-        "child", "state", "timed_out", "stop_reason", "escalated", "timers", "done",
+        "child", "state", "timed_out", "stop_reason", "escalated", "escalation_at", "timers", "done", "output",
         "_record", "_written", "_end",
     )
 
@@ -79,10 +80,14 @@ class LiveRun:
         """"operator" or "shutdown" once someone asked the run to stop."""
         self.escalated: EndedBy | None = None
         """TERMINATED or KILLED once the process group was signalled."""
+        self.escalation_at: tuple[datetime, datetime] | None = None
+        """When SIGTERM and SIGKILL are due (wall clock, for people), once the loop has planned them."""
         self.timers: list[TimerHandle] | None = None
         """Signal escalations still to come (process runs asked to stop)."""
         self.done: threading.Event | None = None
         """Made by the loop for the first caller who waits for the run's end; set when it has ended."""
+        self.output: OutputCapture | None = None
+        """Set by the worker before the body starts; the loop reads it only to keep what a run it gives up on wrote."""
         self._record: RunRecord | None = None
         self._written = 0
         """0: nothing of the run handed to the database yet; 1: its row; 2: its row and its end."""
@@ -181,6 +186,7 @@ class LiveRun:
             lines_processed=outcome.lines_processed,
             ended_by=ended_by,
             exit_code=exit_code,
+            output=outcome.output,
         )
 
     def final_record(self) -> RunRecord:
@@ -209,14 +215,25 @@ class LiveRun:
             exit_code=exit_code,
             host=host,
             pid=pid,
+            output=outcome.output,
         )
 
     @property
     def pid(self) -> int | None:
         return self.child.pid if self.child is not None else None
 
-    def view(self, state: LiveState, pid: int | None) -> LiveRunView:
-        """The run as shown, in ``state`` with ``pid`` (as a snapshot captured them); any thread may call it."""
+    def next_step(self, escalated: EndedBy | None) -> tuple[str | None, datetime | None]:
+        """The signal the loop will send next and when, given the last one it sent (``escalated``)."""
+        planned = self.escalation_at
+        if planned is None or escalated is EndedBy.KILLED:
+            return None, None
+        term_at, kill_at = planned
+        return ("SIGTERM", term_at) if escalated is None else ("SIGKILL", kill_at)
+
+    def view(self, state: LiveState, pid: int | None, escalated: EndedBy | None = None) -> LiveRunView:
+        """The run as shown, in ``state`` with ``pid``, last signalled ``escalated`` (as a snapshot captured
+        them); any thread may call it."""
+        next_step, next_step_at = self.next_step(escalated)
         return LiveRunView(
             run_id=self.run_id,
             job_name=self.spec.name,
@@ -226,4 +243,6 @@ class LiveRun:
             deadline=self.deadline,
             pid=pid,
             state=state,
+            next_step=next_step,
+            next_step_at=next_step_at,
         )

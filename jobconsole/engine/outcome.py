@@ -37,6 +37,10 @@ class Outcome:
     lines_processed: int | None = None
     stopped_by_signal: bool = False
     """A process run that was sent SIGTERM by someone other than the scheduler, and then ended."""
+    raised: bool = False
+    """The job raised rather than returned."""
+    output: str | None = None
+    """What the run printed and logged, capped (see :mod:`jobconsole.engine.output`); None if nothing."""
 
 
 SUCCEEDED = Outcome(success=True)
@@ -85,6 +89,7 @@ def outcome_of_exception(exc: BaseException) -> Outcome:
         success=False,
         error_message=_fit(describe_exception(exc)),
         traceback=_fit(_format_traceback(exc), TRACEBACK_LIMIT),
+        raised=True,
     )
 
 
@@ -142,4 +147,4 @@ def run_job_body(func: Callable[[Any], Any], stop_event: Any) -> Outcome:
             return outcome_of_exception(exc)
         except BaseException as broken:
             return Outcome(success=False, error_message=f"the job raised {type(exc).__name__}, which could not be "
-                           f"described ({type(broken).__name__})")
+                           f"described ({type(broken).__name__})", raised=True)

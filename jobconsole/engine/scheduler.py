@@ -42,6 +42,7 @@ from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
 from jobconsole.engine.state_dir import state_directory
 from jobconsole.engine.stopping import StopPolicy
 from jobconsole.engine.timers import Timers
+from jobconsole.engine import thread_output
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
 from jobconsole.interface import CommandRecord, CommandResult, EngineSnapshot, EngineState
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
@@ -153,7 +154,7 @@ class JobScheduler:
 
     @property
     def process_output(self) -> str | None:
-        """A file that process runs' stdout and stderr go to; None: the scheduler's own."""
+        """A file that also gets process runs' stdout and stderr, whole (each run keeps its own, capped)."""
         return self._dispatcher.process_output
 
     @property
@@ -354,6 +355,8 @@ class JobScheduler:
         self._hand_over.recorder = self._recorder
         self._recorder.start()
         self._dispatcher.may_dispatch = seat.keep(self._replaced, lambda: self._loop.post(lambda _e: None)).valid
+        # From here until the loop has stopped, thread runs' logging and prints are theirs (see thread_output).
+        thread_output.install()
         self._loop.start()
 
         previous = None
@@ -435,6 +438,7 @@ class JobScheduler:
 
         self._loop.call(begin)
         self._loop.when_drained().wait()
+        thread_output.uninstall()
         if self._publisher is not None:
             self._publisher.stop()
         self._pool.close()

@@ -8,8 +8,8 @@ made from that by the first reader that looks at a snapshot's jobs (a headless
 scheduler with nobody watching makes none). Runs in progress likewise: the loop
 captures each one's state and pid, and their views are made on first use. A
 view is made again only for a job whose inputs changed, and a run's view only
-when its state or pid changed, so the console, which compares views by
-identity, redraws nothing that stayed.
+when its state, its pid or the last signal it was sent changed, so the console,
+which compares views by identity, redraws nothing that stayed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from jobconsole.engine.dispatch import Dispatcher
 from jobconsole.engine.jobs import JobSpec
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.interface import EngineSnapshot, JobView, LiveRunView
-from jobconsole.runs import RunStatus
+from jobconsole.runs import EndedBy, RunStatus
 
 
 JobInputs = tuple[JobSpec, "datetime | None", "tuple[RunStatus, ...]", "int | None", bool]
@@ -144,8 +144,9 @@ class JobViews(_LazyViews[JobView]):
         return tuple(sorted(made, key=lambda j: (j.next_run is None, j.next_run or now, j.name)))
 
 
-RunInputs = tuple[LiveRun, object, "int | None"]
-"""A live run as of one snapshot: the run (whose other shown fields are fixed once it is handed over), its state, its pid."""
+RunInputs = tuple[LiveRun, object, "int | None", "EndedBy | None"]
+"""A live run as of one snapshot: the run (whose other shown fields are fixed once it is handed over, or, for
+its escalation's times, change only with its state), its state, its pid, the last signal it was sent."""
 
 
 class _RunViewCache:
@@ -153,15 +154,15 @@ class _RunViewCache:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.views: dict[int, tuple[object, int | None, LiveRunView]] = {}
+        self.views: dict[int, tuple[object, int | None, EndedBy | None, LiveRunView]] = {}
 
     def view(self, inputs: RunInputs) -> LiveRunView:
-        run, state, pid = inputs
+        run, state, pid, escalated = inputs
         seen = self.views.get(run.run_id)
-        if seen is not None and seen[0] is state and seen[1] == pid:
-            return seen[2]
-        view = run.view(state, pid)
-        self.views[run.run_id] = (state, pid, view)
+        if seen is not None and seen[0] is state and seen[1] == pid and seen[2] is escalated:
+            return seen[3]
+        view = run.view(state, pid, escalated)  # type: ignore[arg-type]
+        self.views[run.run_id] = (state, pid, escalated, view)
         return view
 
     def keep_only(self, run_ids: set[int]) -> None:
@@ -233,4 +234,4 @@ class SnapshotBuilder:
 
     def _run_views(self, live: dict[int, LiveRun]) -> RunViews:
         # Runs are added in the order of their ids and never moved, so ``live`` is already oldest first.
-        return RunViews(tuple([(run, run.state, run.pid) for run in live.values()]), self._run_cache)
+        return RunViews(tuple([(run, run.state, run.pid, run.escalated) for run in live.values()]), self._run_cache)

@@ -23,8 +23,8 @@ DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
 """The embedded default: a SQLite file in the current directory."""
 
 _FIELDS = tuple(field.name for field in fields(RunRecord))
-_PAGE_FIELDS = tuple(name for name in _FIELDS if name != "traceback")
-"""A page leaves the traceback out, as the console's pages do."""
+_PAGE_FIELDS = tuple(name for name in _FIELDS if name not in ("traceback", "output"))
+"""A page leaves the traceback and the output out, as the console's pages do."""
 _ENUMS = {"triggered_by": TriggeredBy, "status": RunStatus, "run_mode": RunMode, "ended_by": EndedBy}
 _TIMES = frozenset({"scheduled_for", "started_at", "finished_at", "deadline_at"})
 

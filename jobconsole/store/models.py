@@ -86,6 +86,8 @@ runs_table = Table(
     Column("missed_count", BigInteger(), nullable=True),
     # The term of the leader that made the row (see jobconsole.store.leadership); None before terms existed.
     Column("leader_epoch", BigInteger(), nullable=True),
+    # What the run printed and logged (capped: its head and tail); read with one run, never with a page.
+    Column("output", Text(), nullable=True),
     # History filtered by job, newest first.
     Index("ix_scheduled_job_runs_job_name_id", "job_name", "id"),
     # History with failures only: success is false exactly for failed, timed_out, abandoned.

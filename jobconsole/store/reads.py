@@ -21,9 +21,9 @@ from jobconsole.store.models import runs_table
 
 _ID = runs_table.c.id
 _COLUMNS = [runs_table.c[name] for name in RECORD_FIELDS]
-# A history page leaves the traceback out: it can be many kilobytes a row, and
-# only the run detail shows it.
-_PAGE_COLUMNS = [column for column in _COLUMNS if column.name != "traceback"]
+# A history page leaves the traceback and the output out: they can be many kilobytes
+# a row, and only the run detail shows them.
+_PAGE_COLUMNS = [column for column in _COLUMNS if column.name not in ("traceback", "output")]
 _MORE_OTHER_WAY = "more_other_way"
 
 

@@ -48,15 +48,20 @@ class Server:
     the pipe may stay open a moment after the scheduler itself has exited.
     """
 
-    def __init__(self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, no_ui: bool = True) -> None:
-        self.process = subprocess.Popen(
-            jobconsole_command(*(["--no-ui"] if no_ui else []), *args),
-            cwd=cwd,
-            env=clean_env(**(env or {})),
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            text=True,
-        )
+    def __init__(
+        self, *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, no_ui: bool = True,
+        stdout: Path | None = None,
+    ) -> None:
+        """``stdout``: a file to keep the scheduler's stdout in (else it is discarded)."""
+        with open(stdout or os.devnull, "wb") as out:
+            self.process = subprocess.Popen(
+                jobconsole_command(*(["--no-ui"] if no_ui else []), *args),
+                cwd=cwd,
+                env=clean_env(**(env or {})),
+                stderr=subprocess.PIPE,
+                stdout=out,
+                text=True,
+            )
         self.lines: list[str] = []
         self._read_all = False
         self._changed = threading.Condition()

@@ -159,3 +159,24 @@ def test_the_same_sqlite_file_through_a_symlink_is_the_same_database(tmp_path: P
     assert second.finish() == 0
     first.process.send_signal(signal.SIGTERM)
     assert first.finish() == 0
+
+
+def test_job_output_is_kept_with_each_run_and_the_schedulers_stdout_stays_clean(database_url: str, tmp_path: Path) -> None:
+    stdout = tmp_path / "stdout"
+    server = Server("--jobs", "tests.cli.jobs_print", "--db", database_url, stdout=stdout)
+    server.wait_for_lines("run finished job=talk_in_thread")
+    server.wait_for_lines("run finished job=talk_in_process")
+    server.process.send_signal(signal.SIGTERM)
+    assert server.finish() == 0
+    store = open_store(database_url)
+    try:
+        rows = {row.job_name: store.get_run(row.id) for row in reversed(store.history(HistoryQuery(limit=50)).rows)
+                if row.status is RunStatus.SUCCEEDED}
+    finally:
+        store.close()
+    thread_run, process_run = rows["talk_in_thread"], rows["talk_in_process"]
+    assert thread_run.output.startswith(f"printed by pid {server.process.pid}\n")
+    assert process_run.output.startswith("printed by pid ") and str(server.process.pid) not in process_run.output
+    for row in (thread_run, process_run):
+        assert row.output.splitlines()[1].endswith(" WARNING tests.talk: logged by the job")
+    assert stdout.read_bytes() == b""

@@ -106,3 +106,58 @@ def detach_a_daemon(pid_file: str, then_spin: bool, stop_event) -> JobResult:
     while then_spin:
         time.time()
     return JobResult(success=True)
+
+
+def ignore_sigterm_and_spin(stop_event) -> None:
+    """Print a line to stdout and one to stderr, then ignore SIGTERM and spin: only SIGKILL ends it."""
+    import signal
+    import sys
+
+    print("working on batch 1")
+    print("batch 1 is slow", file=sys.stderr)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.time()
+
+
+def kill_myself_with_sigkill(stop_event) -> None:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def write_every_way(stop_event) -> None:
+    """Output by every route a job has: print to stdout and stderr, the descriptor itself, a program it
+    starts, and logging."""
+    import logging
+    import sys
+
+    print("printed to stdout")
+    print("printed to stderr", file=sys.stderr)
+    os.write(1, b"written to descriptor 1\n")
+    subprocess.run(["echo", "echoed by a subprocess"], check=True)
+    logging.getLogger("tests.feed").warning("logged by the job")
+
+
+HUGE_OUTPUT_BYTES = 10 * 1024 * 1024
+
+
+def write_10_mb(stop_event) -> None:
+    """Exactly HUGE_OUTPUT_BYTES to descriptor 1: HEAD-MARK, numbered lines, TAIL-MARK."""
+    body = HUGE_OUTPUT_BYTES - 20
+    lines = b"".join(b"%08d " % number + b"x" * 90 + b"\n" for number in range(body // 100 + 1))
+    os.write(1, b"HEAD-MARK\n")
+    view = memoryview(lines)[:body]
+    while view:
+        view = view[os.write(1, view[:1 << 20]):]
+    os.write(1, b"TAIL-MARK\n")
+
+
+def ignore_sigterm_then_say_so(ready_file: str, stop_event) -> None:
+    """Ignore SIGTERM, then create ``ready_file``, then spin: only SIGKILL ends it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    Path(ready_file).touch()
+    while True:
+        time.time()

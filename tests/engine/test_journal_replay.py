@@ -9,8 +9,12 @@ from pathlib import Path
 import schedule
 
 from jobconsole.engine.cadence import ScheduleCadence
+from jobconsole.engine.jobs import build_job_spec
+from jobconsole.engine.journal import StartJournal
+from jobconsole.engine.live_run import LiveRun
+from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.recovery import replay_journals
-from jobconsole.runs import HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
+from jobconsole.runs import EndedBy, HistoryQuery, RunMode, RunRecord, RunStatus, TriggeredBy
 
 T = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
 
@@ -91,3 +95,20 @@ def test_a_restart_after_a_missed_row_counts_on_from_its_last_occurrence(make_sc
     assert [(row.scheduled_for - T, row.missed_count) for row in missed][0] == (timedelta(0), 3)
     # The next one starts right after the third occurrence, at T + 3 s, and nothing is counted twice.
     assert missed[1].scheduled_for == T + timedelta(seconds=3)
+
+
+def test_a_journaled_end_keeps_the_runs_output(store, tmp_path) -> None:
+    """The scheduler died before the recorder wrote the run: its end, output included, comes from the journal."""
+    state = tmp_path / "state"
+    journal_file = StartJournal(state, store.database_id(), "died", "app-1", 4242, 1)
+    spec = build_job_spec("feed", lambda stop_event: None, schedule.every(10).minutes, False, 15)
+    run = LiveRun(spec, 1, TriggeredBy.MANUAL, None, T, 0.0, ("app-1", 4242))
+    journal_file.append([run])
+    output = 'fetched 3 rows\nrow 2: "bad"\ttabbed\n'
+    outcome = Outcome(success=False, error_message="ValueError: bad", raised=True, output=output)
+    run.end(RunStatus.FAILED, T + timedelta(seconds=2), outcome.error_message, outcome, EndedBy.RAISED, None)
+    journal_file.append([run])
+    journal_file.close(keep=True)
+    assert replay_journals(store, state, store.database_id(), T + timedelta(seconds=30)) == 1
+    row = store.get_run(1)
+    assert (row.status, row.ended_by, row.output) == (RunStatus.FAILED, EndedBy.RAISED, output)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+from datetime import datetime, timedelta, timezone
+import re
 import signal
 import time
 from pathlib import Path
@@ -11,7 +13,11 @@ from pathlib import Path
 import pytest
 import schedule
 
-from jobconsole.runs import EndedBy, RunMode, RunStatus
+from jobconsole.engine import ManualClock
+from jobconsole.engine.output import OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES
+from jobconsole.interface import LiveState
+from jobconsole.runs import EndedBy, RunMode, RunStatus, ended_by_words
+from tests.cli.support import wait_until
 from tests.engine import jobs_for_tests
 
 
@@ -43,11 +49,18 @@ def test_exception_in_process_keeps_traceback_with_file_and_line(make_scheduler,
     assert f'jobs_for_tests.py", line {line}, in parse_row' in row.traceback
 
 
+def test_a_process_run_whose_job_raised_says_raised_and_its_exit_code(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.raise_error)
+    assert row.ended_by is EndedBy.RAISED and row.exit_code == 0
+    assert ended_by_words(row) == "raised"
+
+
 def test_process_exiting_with_code_3_is_failed_with_the_code(make_scheduler, store, notices) -> None:
     row = run_process_job(make_scheduler, store, jobs_for_tests.exit_with_code_3)
     assert row.status is RunStatus.FAILED and row.exit_code == 3
     assert row.error_message == "process exited with code 3 without a result"
     assert row.ended_by is EndedBy.CRASHED
+    assert ended_by_words(row) == "exited 3"
     assert notices.get().run_id == row.id
 
 
@@ -55,6 +68,13 @@ def test_process_killed_by_sigsegv_is_failed_with_the_signal(make_scheduler, sto
     row = run_process_job(make_scheduler, store, jobs_for_tests.segfault)
     assert row.status is RunStatus.FAILED and row.exit_code == -11
     assert row.error_message == "process killed by SIGSEGV (11) without a result"
+    assert ended_by_words(row) == "signal 11"
+
+
+def test_a_process_that_killed_itself_says_sigkill(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.kill_myself_with_sigkill)
+    assert (row.status, row.ended_by, row.exit_code) == (RunStatus.FAILED, EndedBy.CRASHED, -9)
+    assert ended_by_words(row) == "SIGKILL"
 
 
 def _gone(pid: int) -> bool:
@@ -118,6 +138,40 @@ def test_process_output_can_be_sent_to_a_file_instead_of_the_terminal(make_sched
     assert output.read_text().splitlines() == ["hello from the child", "and on stderr"]
 
 
+def test_what_a_process_run_writes_by_any_route_is_kept_with_the_run(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.write_every_way)
+    assert row.status is RunStatus.SUCCEEDED
+    lines = row.output.splitlines()
+    assert lines[:4] == [
+        "printed to stdout", "printed to stderr", "written to descriptor 1", "echoed by a subprocess",
+    ]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d WARNING tests\.feed: logged by the job", lines[4])
+
+
+def test_a_process_run_killed_at_its_timeout_keeps_what_it_printed_before(make_scheduler, store) -> None:
+    scheduler = make_scheduler(grace_seconds=0.2, kill_after_seconds=0.2)
+    scheduler.register("stubborn", jobs_for_tests.ignore_sigterm_and_spin, schedule.every().day.at("03:00"),
+                       run_in_process=True, timeout_minutes=0.01)  # 0.6 s
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    assert scheduler.wait_for_run(run_id, 30)
+    assert scheduler.flush(10)
+    row = store.get_run(run_id)
+    assert (row.status, row.ended_by, row.exit_code) == (RunStatus.TIMED_OUT, EndedBy.KILLED, -9)
+    assert ended_by_words(row) == "SIGKILL"
+    assert row.output == "working on batch 1\nbatch 1 is slow\n"
+
+
+def test_10_mb_of_output_keeps_its_head_and_tail_and_says_how_much_was_cut(make_scheduler, store) -> None:
+    row = run_process_job(make_scheduler, store, jobs_for_tests.write_10_mb)
+    assert row.status is RunStatus.SUCCEEDED
+    head, marker, tail = row.output.split("\n… ", 1)[0], *row.output.split("\n… ", 1)[1].split(" …\n", 1)
+    cut = jobs_for_tests.HUGE_OUTPUT_BYTES - OUTPUT_HEAD_BYTES - OUTPUT_TAIL_BYTES
+    assert marker == f"{cut:,} bytes cut"
+    assert head.startswith("HEAD-MARK\n") and tail.endswith("TAIL-MARK\n")
+    assert len(head.encode()) == OUTPUT_HEAD_BYTES and len(tail.encode()) == OUTPUT_TAIL_BYTES
+
+
 def test_a_result_that_cannot_be_pickled_still_comes_back_as_facts(make_scheduler, store) -> None:
     row = run_process_job(make_scheduler, store, jobs_for_tests.return_unpicklable_error)
     assert row.status is RunStatus.FAILED
@@ -147,3 +201,37 @@ def test_a_descendant_that_left_the_process_group_ends_with_the_run(make_schedul
     scheduler.flush()
     row = store.get_run(run_id)
     assert row.status is (RunStatus.TIMED_OUT if then_spin else RunStatus.SUCCEEDED)
+
+
+def test_a_process_run_past_its_timeout_says_which_signal_comes_next_and_when(make_scheduler, store, tmp_path) -> None:
+    start = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+    clock = ManualClock(start)
+    scheduler = make_scheduler(clock=clock, grace_seconds=30, kill_after_seconds=10)
+    ready = tmp_path / "ignoring SIGTERM"
+    scheduler.register("stubborn", functools.partial(jobs_for_tests.ignore_sigterm_then_say_so, str(ready)),
+                       schedule.every().day.at("03:00"), run_in_process=True, timeout_minutes=1)
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    # The child is up and ignores SIGTERM (a file it makes says so, from its own process).
+    wait_until(lambda: ready.exists() or None, timeout=30)
+
+    def running():
+        scheduler.settle(include_runs=False)
+        [run] = scheduler.snapshot().running
+        return run
+
+    within = running()
+    assert (within.run_id, within.state, within.next_step, within.next_step_at) == (run_id, LiveState.RUNNING, None, None)
+    clock.advance(60)  # the timeout: stop_event set, SIGTERM 30 s later
+    overdue = running()
+    assert (overdue.state, overdue.next_step, overdue.next_step_at) == (
+        LiveState.OVERDUE, "SIGTERM", start + timedelta(seconds=90))
+    clock.advance(30)  # SIGTERM, which it ignores: SIGKILL 10 s later
+    terminating = running()
+    assert (terminating.state, terminating.next_step, terminating.next_step_at) == (
+        LiveState.TERMINATING, "SIGKILL", start + timedelta(seconds=100))
+    clock.advance(10)
+    assert scheduler.wait_for_run(run_id, 30)
+    scheduler.flush()
+    row = store.get_run(run_id)
+    assert (row.status, ended_by_words(row)) == (RunStatus.TIMED_OUT, "SIGKILL")

@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -126,3 +127,11 @@ def test_the_spool_is_found_from_any_directory_and_any_spelling_of_the_url(tmp_p
     finally:
         scheduler.shutdown()
         spelled_otherwise.close()
+
+
+def test_a_spooled_record_keeps_the_runs_output(store, tmp_path) -> None:
+    output = "12:00:01 INFO feed: fetched 3 rows\nTraceback? no: \"quoted\"\ttabbed\n"
+    path, saved = Spool(tmp_path / "spool", store.database_id()).save([replace(finished(1), output=output)])
+    assert saved == 1 and path is not None
+    (loaded,), unreadable = Spool.load(path)
+    assert unreadable == 0 and loaded.output == output

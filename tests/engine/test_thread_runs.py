@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 
 import schedule
 
 from jobconsole.interface import LiveState, EngineState
 from jobconsole.result import JobResult
-from jobconsole.runs import EndedBy, RunStatus, TriggeredBy
+from jobconsole.runs import EndedBy, RunStatus, TriggeredBy, ended_by_words
 from tests.engine import jobs_for_tests
 
 
@@ -58,6 +60,15 @@ def test_exception_keeps_the_full_traceback(make_scheduler, store, notices) -> N
     assert "RAISE-LINE" in notices.get().traceback
 
 
+def test_a_thread_run_whose_job_raised_says_raised(make_scheduler, store) -> None:
+    scheduler = make_scheduler()
+    scheduler.register("parser", jobs_for_tests.raise_error, daily())
+    scheduler.start()
+    row = run_once(scheduler, "parser", store)
+    assert row.ended_by is EndedBy.RAISED and row.exit_code is None
+    assert ended_by_words(row) == "raised"
+
+
 def test_timeout_sets_stop_event_and_next_run_gets_a_fresh_one(make_scheduler, store) -> None:
     seen_events: list[threading.Event] = []
     set_at_start: list[bool] = []
@@ -99,6 +110,8 @@ def test_job_ignoring_its_stop_event_shows_overdue_and_blocks_later_runs(make_sc
     events.wait_for(lambda e: type(e).__name__ == "RunTimedOut")
     [active] = scheduler.snapshot().running
     assert (active.run_id, active.state) == (run_id, LiveState.OVERDUE)
+    # A thread can only be waited for: no signal comes.
+    assert (active.next_step, active.next_step_at) == (None, None)
     refused = scheduler.run_job("stubborn")
     assert not refused.ok and "timed out and ignoring its stop_event" in refused.message
     release.set()
@@ -201,3 +214,73 @@ def test_a_shutdown_during_start_lets_start_finish_then_stops(make_scheduler, st
     stopper.join(10)
     assert not stopper.is_alive()
     assert scheduler.snapshot().state is EngineState.STOPPED
+
+
+_LOG_LINE = r"\d\d:\d\d:\d\d {level} {logger}: {message}"
+
+
+def test_two_thread_runs_logging_at_once_each_keep_only_their_own_lines(make_scheduler, store) -> None:
+    # The two runs and this test's thread meet twice: each run's lines straddle the other's and the test's.
+    meet = threading.Barrier(3, timeout=10)
+
+    def job(name: str):
+        def body(stop_event) -> None:
+            log = logging.getLogger(f"tests.{name}")
+            log.warning("%s: first batch", name)
+            meet.wait()
+            meet.wait()
+            log.error("%s: second batch", name)
+        return body
+
+    scheduler = make_scheduler()
+    scheduler.register("alpha", job("alpha"), daily())
+    scheduler.register("beta", job("beta"), daily())
+    scheduler.start()
+    alpha, beta = scheduler.run_job("alpha").run_id, scheduler.run_job("beta").run_id
+    meet.wait()
+    logging.getLogger("tests.scheduler_side").warning("logged by the application, not by a run")
+    meet.wait()
+    assert scheduler.wait_for_run(alpha, 20) and scheduler.wait_for_run(beta, 20)
+    assert scheduler.flush(10)
+    for run_id, name in ((alpha, "alpha"), (beta, "beta")):
+        lines = store.get_run(run_id).output.splitlines()
+        assert len(lines) == 2, lines
+        assert re.fullmatch(_LOG_LINE.format(level="WARNING", logger=f"tests\\.{name}", message=f"{name}: first batch"), lines[0])
+        assert re.fullmatch(_LOG_LINE.format(level="ERROR", logger=f"tests\\.{name}", message=f"{name}: second batch"), lines[1])
+
+
+def test_a_thread_runs_prints_are_kept_with_it_and_stay_off_the_schedulers_stdout(make_scheduler, store, capsys) -> None:
+    def chatty(stop_event) -> None:
+        print("hello from the job")
+        print("progress", 3, sep=": ")
+
+    scheduler = make_scheduler()
+    scheduler.register("chatty", chatty, daily())
+    scheduler.start()
+    print("the application's own line")
+    row = run_once(scheduler, "chatty", store)
+    assert row.output == "hello from the job\nprogress: 3\n"
+    assert capsys.readouterr().out == "the application's own line\n"
+
+
+def test_a_thread_run_given_up_at_shutdown_keeps_what_it_logged(make_scheduler, store) -> None:
+    logged, release = threading.Event(), threading.Event()
+
+    def stubborn(stop_event) -> None:
+        logging.getLogger("tests.stubborn").warning("still on row 7")
+        logged.set()
+        release.wait(30)
+
+    scheduler = make_scheduler()
+    scheduler.register("stubborn", stubborn, daily())
+    scheduler.start()
+    run_id = scheduler.run_job("stubborn").run_id
+    assert logged.wait(10)
+    try:
+        scheduler.shutdown(grace_seconds=0.2)
+    finally:
+        release.set()
+    row = store.get_run(run_id)
+    assert row.status is RunStatus.STOPPED and row.ended_by is EndedBy.SHUTDOWN
+    assert re.fullmatch(_LOG_LINE.format(level="WARNING", logger="tests\\.stubborn", message="still on row 7") + "\n",
+                        row.output)

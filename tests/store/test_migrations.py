@@ -149,3 +149,67 @@ def test_migrating_a_new_sqlite_file_keeps_its_write_ahead_log_when_another_proc
         assert second.stdout.strip() == "2", "a row written after the visit is not seen by other processes"
     finally:
         store.close()
+
+
+def _migrate(database_url: str, revision: str, *, down: bool = False) -> None:
+    """Bring the database to ``revision`` with Alembic, as an earlier release's open_store left it."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", "jobconsole.store:migrations")
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, revision)
+    finally:
+        engine.dispose()
+
+
+def test_a_database_of_revision_0003_with_runs_gets_an_output_column_and_keeps_every_row(database_url: str) -> None:
+    _migrate(database_url, "0003")
+    engine = create_engine(database_url)
+    is_sqlite = engine.dialect.name == "sqlite"
+    started = START.replace(tzinfo=None) if is_sqlite else START
+    try:
+        table = Table("scheduled_job_runs", MetaData(), autoload_with=engine)
+        assert "output" not in table.c
+        with engine.begin() as connection:
+            connection.execute(insert(table), [
+                {"id": i, "job_name": "feed", "triggered_by": "manual", "status": "failed", "run_mode": "process",
+                 "started_at": started, "finished_at": started, "success": False, "error_message": f"error {i}",
+                 "traceback": "Traceback (most recent call last):\n", "ended_by": "crashed", "exit_code": 3,
+                 "leader_epoch": 1}
+                for i in (1, 2)
+            ])
+    finally:
+        engine.dispose()
+
+    store = open_store(database_url)
+    try:
+        old = store.get_run(1)
+        assert (old.error_message, old.exit_code, old.traceback, old.output) == (
+            "error 1", 3, "Traceback (most recent call last):\n", None)
+        assert [row.id for row in store.history(HistoryQuery()).rows] == [2, 1]
+        store.write([RunRecord(
+            id=3, job_name="feed", triggered_by=TriggeredBy.MANUAL, status=RunStatus.SUCCEEDED,
+            run_mode=RunMode.PROCESS, scheduled_for=None, started_at=START, output="hello from the child\n",
+        )])
+        assert store.get_run(3).output == "hello from the child\n"
+    finally:
+        store.close()
+
+    # And back: revision 0003 without the column, every row still there.
+    _migrate(database_url, "0003", down=True)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert "output" not in {column["name"] for column in inspect(connection).get_columns("scheduled_job_runs")}
+            assert connection.scalar(text("SELECT count(*) FROM scheduled_job_runs")) == 3
+            index = {ix["name"]: ix for ix in inspect(connection).get_indexes("scheduled_job_runs")}
+            occurrence = index["ux_scheduled_job_runs_occurrence"]
+            where = next(str(value) for key, value in occurrence["dialect_options"].items() if key.endswith("_where"))
+            assert occurrence["unique"] and "leader_epoch IS NOT NULL" in where
+    finally:
+        engine.dispose()
