@@ -25,6 +25,7 @@ from jobconsole.interface import (
     JobView,
     StoreUnavailableError,
 )
+from jobconsole.humanize import limit
 from jobconsole.runs import (
     FINISHED_STATUSES,
     EndedBy,
@@ -257,8 +258,10 @@ class SeededScheduler:
         if status is RunStatus.FAILED:
             error, line = _ERRORS[job.name]
             trace = make_traceback(job.name, error, line)
+            ended_by = EndedBy.RAISED
         elif status is RunStatus.TIMED_OUT:
-            error = f"{job.name} timed out after {int(job.timeout_seconds // 60)} minutes"
+            # As the engine writes it (jobconsole.engine.stopping).
+            error = f"timed out after {limit(job.timeout_seconds)}"
             ended_by = EndedBy.TERMINATED if job.run_mode is RunMode.PROCESS else EndedBy.STOP_EVENT
         elif status is RunStatus.ABANDONED:
             error = "the scheduler stopped while this run was in progress (found at startup)"

@@ -256,3 +256,31 @@ def test_job_view_80x24(snap_compare: Callable[..., bool], console: AppFactory) 
 
 def test_job_view_120x40(snap_compare: Callable[..., bool], console: AppFactory) -> None:
     assert snap_compare(console(SeededScheduler()), terminal_size=(120, 40), run_before=open_job("flaky_report"))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_run_detail_with_its_output(snap_compare: Callable[..., bool], console: AppFactory, size: tuple[int, int]) -> None:
+    """A failed run: the error wrapped whole, then what it printed, cut in the middle."""
+    scheduler = SeededScheduler()
+    failed = scheduler.newest(failed=True)
+    output = "\n".join(
+        [
+            "09:29:01 INFO scrape: fetching 200 pages from the parliament's site",
+            *(f"09:29:{second:02d} INFO scrape: page {page}/200: 4 meetings" for page, second in zip(range(1, 4), range(2, 5))),
+            "… 181,233 bytes cut …",
+            "09:29:58 WARNING scrape: page 199/200 answered 502; retrying in 2s",
+            "Traceback (most recent call last):",
+            '  File "scrape.py", line 88, in fetch_page',
+            "ConnectionResetError: [Errno 104] Connection reset by peer",
+        ]
+    )
+    scheduler.records[failed.id] = replace(failed, output=output)
+
+    async def open_it(pilot: Pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_detail(failed.id)  # type: ignore[attr-defined]
+        await settle(pilot)
+        pilot.app.screen.query_one("#detail-body").scroll_end(animate=False, immediate=True)
+        await settle(pilot)
+
+    assert snap_compare(console(scheduler), terminal_size=size, run_before=open_it)
