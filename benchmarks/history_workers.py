@@ -139,7 +139,41 @@ def queries(args: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-KINDS = {"seed": seed_database, "copy": copy_database, "queries": queries}
+def matching(args: dict[str, Any]) -> dict[str, Any]:
+    """Per console filter: how many runs it matches, and the newest ``limit`` of their ids, newest first.
+
+    Plain SQL, not jobconsole's query: what the console should show under the filter, to check it
+    against (``job_part``: the job name contains it, in any case; ``status``: one status).
+    """
+    from sqlalchemy import create_engine, text
+
+    limit = int(args["limit"])
+    engine = create_engine(args["url"])
+    result: dict[str, Any] = {}
+    try:
+        with engine.connect() as connection:
+            for name, wanted in args["filters"].items():
+                where: list[str] = ["1 = 1"]
+                values: dict[str, Any] = {}
+                if wanted.get("job_part"):
+                    where.append("lower(job_name) LIKE :pattern")
+                    values["pattern"] = f"%{wanted['job_part'].lower()}%"
+                if wanted.get("status"):
+                    where.append("status = :status")
+                    values["status"] = wanted["status"]
+                condition = " AND ".join(where)
+                ids = connection.execute(
+                    text(f"SELECT id FROM scheduled_job_runs WHERE {condition} ORDER BY id DESC LIMIT :limit"),
+                    {**values, "limit": limit},
+                ).scalars().all()
+                count = connection.execute(text(f"SELECT count(*) FROM scheduled_job_runs WHERE {condition}"), values)
+                result[name] = {"ids": list(ids), "count": count.scalar_one()}
+    finally:
+        engine.dispose()
+    return result
+
+
+KINDS = {"seed": seed_database, "copy": copy_database, "queries": queries, "matching": matching}
 
 
 def main(argv: list[str]) -> int:

@@ -34,6 +34,7 @@ T = TypeVar("T")
 
 PAGE_DOWN = "\x1b[6~"
 TAB = "\t"
+ENTER = "\r"
 
 SYNC_QUERY = b"\x1b[?2026$p"
 """DECRQM for synchronized output (mode 2026): Textual asks whether the terminal has it."""

@@ -7,13 +7,19 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.console_session import (
+    EVERY_RUN,
+    HistoryView,
     console,
+    filter_by_job,
+    filter_by_status,
     focus_history,
-    page_down,
+    history_screen,
+    page_downs,
     terminal_round_trip,
     wait_for_history,
 )
@@ -21,8 +27,10 @@ from benchmarks.parts import PartResult
 from benchmarks.parts.lateness import _error_text
 from benchmarks.report import Table
 from benchmarks.runner import MeasurementError, run_all, run_worker
+from benchmarks.seed import FILTER_JOB
 from benchmarks.settings import Settings
 from benchmarks.stats import Summary
+from benchmarks.terminal import PtySession
 
 WORKERS = "benchmarks.history_workers"
 JOBS_MODULE = "benchmarks.job_modules.history_jobs"
@@ -36,6 +44,28 @@ QUERY_LABELS = {
     "name_part_none": "part of a job name that no job has (walks every row)",
     "last": "last (oldest) page",
 }
+
+
+@dataclass(frozen=True)
+class ConsoleFilter:
+    """A filter the operator applies in the console's History pane."""
+
+    label: str
+    status: str | None = None
+    """Pressing f until the title shows this status."""
+    job_part: str | None = None
+    """Typed after /, then enter."""
+
+
+JOB_PART = FILTER_JOB[-5:].upper()
+"""Part of one job's name, in another case than the name: "B-042" (job-042 only)."""
+CONSOLE_FILTERS = {
+    "job_part": ConsoleFilter(f"part of a job name, {JOB_PART} (1 % of rows)", job_part=JOB_PART),
+    "status": ConsoleFilter("status skipped (1 % of rows)", status="skipped"),
+    "both": ConsoleFilter(f"status skipped and {JOB_PART} (0.01 % of rows)", status="skipped", job_part=JOB_PART),
+}
+MATCHING_LIMIT = 1000
+"""Ids fetched per filter to check the console's pages against: more than page downs reach."""
 
 
 @contextmanager
@@ -89,6 +119,15 @@ def run(settings: Settings) -> PartResult:
         "a 120x40 pty: launch → the 10 runs after the newest drawn, and page down → the next block of rows fully drawn. "
         "Peak RSS is the console process's VmHWM."
     )
+    table.notes.append(
+        "Filtered: a console of its own per filter, opened as above, then the filter applied as an operator would "
+        f"(part of a job name: / then {JOB_PART} then enter; skipped: f until the title says so, each status's "
+        "page drawn first; "
+        "both: the status, then the name), timed from the key that applied it (enter, the last f) to the "
+        "filter's newest runs drawn; then page down. Every row on screen is read (run id, status, job) and must "
+        "belong to the filter, in the order plain SQL lists the filter's runs with none left out; page down stops "
+        "short when less than a screen of them is left below."
+    )
     result.tables.append(table)
     return result
 
@@ -137,36 +176,113 @@ def _measure_backend(settings: Settings, table: Table, raw: dict[str, Any], name
 
     sessions = run_all([lambda: _console_once(settings, url, scratch)] * settings.repeats, False)
     raw[f"{name}_console"] = [_error_text(s) for s in sessions]
-    good = [s for s in sessions if not isinstance(s, Exception)]
-    error = next((f"error: {s}".splitlines()[0] for s in sessions if isinstance(s, Exception)), None)
-    start = Summary.of([s["first_page_s"] for s in good]) or error
-    worst_page = Summary.of([max(s["page_down_ms"]) for s in good]) or error
-    median_page = Summary.of([statistics.median(s["page_down_ms"]) for s in good]) or error
+    good = _add_console_rows(table, settings, f"{label}: ", "console start → first history page drawn", sessions)
+    error = _first_error(sessions)
     rss = Summary.of([s["peak_rss_mb"] for s in good]) or error
-    table.add(f"{label}: console start → first history page drawn (s)", "< 1.5 s",
-              _below(start, 1.5), jobconsole=start)
-    table.add(f"{label}: page down ×{settings.page_downs}, median (ms)", jobconsole=median_page)
-    table.add(f"{label}: page down ×{settings.page_downs}, slowest (ms)", "< 50 ms each",
-              _below(worst_page, 50), jobconsole=worst_page)
     table.add(f"{label}: console peak RSS (MB)", "< 150 MB", _below(rss, 150), jobconsole=rss)
+    _measure_filters(settings, table, raw, name, label, url, scratch)
+
+
+def _measure_filters(
+    settings: Settings, table: Table, raw: dict[str, Any], name: str, label: str, url: str, scratch: Path
+) -> None:
+    """The console again, once per filter: the filter applied, then page down."""
+    try:
+        wanted = {key: {"job_part": f.job_part, "status": f.status} for key, f in CONSOLE_FILTERS.items()}
+        matching = run_worker(WORKERS, "matching", {"url": url, "limit": MATCHING_LIMIT, "filters": wanted})
+    except MeasurementError as error:
+        raw[f"{name}_filter_matches"] = _error_text(error)
+        for key, wanted_filter in CONSOLE_FILTERS.items():
+            table.add(f"{label}, filtered by {wanted_filter.label}", jobconsole=f"error: {error}".splitlines()[0])
+        return
+    raw[f"{name}_filter_matches"] = {key: {"rows": found["count"]} for key, found in matching.items()}
+    views = {
+        key: HistoryView(f.status, f.job_part, tuple(matching[key]["ids"])) for key, f in CONSOLE_FILTERS.items()
+    }
+    raw[f"{name}_console_filtered"] = {}
+    for key, wanted_filter in CONSOLE_FILTERS.items():
+        sessions = run_all(
+            [lambda key=key: _console_once(settings, url, scratch, views, key)] * settings.repeats, False
+        )
+        raw[f"{name}_console_filtered"][key] = [_error_text(s) for s in sessions]
+        _add_console_rows(
+            table, settings, f"{label}, filtered by {wanted_filter.label}: ", "key → first filtered page drawn", sessions,
+            first="filtered_page_s",
+        )
+
+
+def _first_error(sessions: list[Any]) -> str | None:
+    return next((f"error: {s}".splitlines()[0] for s in sessions if isinstance(s, Exception)), None)
+
+
+def _add_console_rows(
+    table: Table, settings: Settings, prefix: str, first_measure: str, sessions: list[Any], first: str = "first_page_s"
+) -> list[dict[str, Any]]:
+    """The rows a console session gives: key or launch → first page (target < 1.5 s), page down median and slowest
+    (target < 50 ms each); the sessions that did not fail."""
+    good = [s for s in sessions if not isinstance(s, Exception)]
+    error = _first_error(sessions)
+    start = Summary.of([s[first] for s in good]) or error
+    table.add(f"{prefix}{first_measure} (s)", "< 1.5 s", _below(start, 1.5), jobconsole=start)
+    paged = [s["page_down_ms"] for s in good if s["page_down_ms"]]
+    count = max((len(pages) for pages in paged), default=settings.page_downs)
+    if good and not paged:
+        error = "none: fewer matching runs than two screens"
+    median_page = Summary.of([statistics.median(pages) for pages in paged]) or error
+    worst_page = Summary.of([max(pages) for pages in paged]) or error
+    table.add(f"{prefix}page down ×{count}, median (ms)", jobconsole=median_page)
+    table.add(f"{prefix}page down ×{count}, slowest (ms)", "< 50 ms each", _below(worst_page, 50), jobconsole=worst_page)
+    return good
 
 
 def _below(value: Summary | str | None, limit: float) -> bool | None:
     return value.high < limit if isinstance(value, Summary) else None
 
 
-def _console_once(settings: Settings, url: str, scratch: Path) -> dict[str, Any]:
+def _console_once(
+    settings: Settings, url: str, scratch: Path, views: dict[str, HistoryView] | None = None, filtered: str | None = None
+) -> dict[str, Any]:
+    """The console on the history: launch → first page; with ``filtered`` (a key of CONSOLE_FILTERS), that filter
+    applied, key → its first page; then page down, through every run or the filter's."""
     rows = settings.history_rows
     launched = time.monotonic()
     with console(JOBS_MODULE, url, scratch) as session:
         drawn = wait_for_history(session, rows, min(10, rows), timeout=60)
-        first_page = drawn - launched
+        outcome: dict[str, Any] = {"first_page_s": drawn - launched}
         time.sleep(settings.settle_seconds)
         focus_history(session)
         time.sleep(settings.settle_seconds / 4)
-        pages = []
-        for _ in range(settings.page_downs):
-            pages.append(page_down(session) * 1000)
-            time.sleep(0.2)
+        view = EVERY_RUN
+        if filtered is not None:
+            assert views is not None
+            view = views[filtered]
+            outcome["filtered_page_s"] = _apply_filter(session, views, filtered, settings.settle_seconds / 2)
+            time.sleep(settings.settle_seconds)
+            # A status that no run has hides History's table and the focus leaves it: tab brings it back.
+            focus_history(session)
+            time.sleep(settings.settle_seconds / 4)
+        outcome["page_down_ms"] = page_downs(session, view, settings.page_downs)
+        screen = history_screen(session)
+        outcome["rows_on_screen"] = len(screen.rows) if screen is not None else 0
         rss = session.peak_rss_kib()
-    return {"first_page_s": first_page, "page_down_ms": pages, "peak_rss_mb": (rss or 0) / 1024}
+    outcome["peak_rss_mb"] = (rss or 0) / 1024
+    return outcome
+
+
+def _apply_filter(session: PtySession, views: dict[str, HistoryView], key: str, pause: float) -> float:
+    """Apply a filter as an operator would; seconds from the key that applied it to its first page drawn.
+
+    A status: f until the title shows it, each status's page drawn and then ``pause`` (a status no run has
+    shows the same words as the one before, so its query's end cannot be seen). Both filters: the status
+    first, then the name, whose enter is timed.
+    """
+    wanted = CONSOLE_FILTERS[key]
+    seconds = 0.0
+    if wanted.status is not None:
+        status_only = next(
+            views[k] for k, f in CONSOLE_FILTERS.items() if f.status == wanted.status and f.job_part is None
+        )
+        seconds = filter_by_status(session, views[key] if wanted.job_part is None else status_only, pause=pause)
+    if wanted.job_part is not None:
+        seconds = filter_by_job(session, views[key])
+    return seconds
