@@ -11,6 +11,7 @@ Register jobs on a :class:`JobScheduler` (or on the module-level ``scheduler``):
 
     def setup_scheduled_jobs():
         scheduler.register("my_job", my_job, job_schedule=schedule.every().day.at("03:00"))
+        scheduler.register("often", my_job, job_schedule="*/5 * * * *")
 
 The names below are imported on first use, so that the ``jobconsole`` command
 can set up the interpreter (see :mod:`jobconsole.cli`) before the engine, the
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from jobconsole.engine.cron import cron
     from jobconsole.engine.scheduler import JobScheduler
     from jobconsole.notify import notify_job_failure
     from jobconsole.result import JobResult, ScraperResult
@@ -34,10 +36,13 @@ if TYPE_CHECKING:
     scheduler: JobScheduler
     """The default scheduler, for jobs modules written in the original style."""
 
-__all__ = ["__version__", "JobResult", "JobScheduler", "RunStatus", "ScraperResult", "notify_job_failure", "scheduler"]
+__all__ = [
+    "__version__", "JobResult", "JobScheduler", "RunStatus", "ScraperResult", "cron", "notify_job_failure", "scheduler",
+]
 
 _HOMES = {
     "JobScheduler": "jobconsole.engine.scheduler",
+    "cron": "jobconsole.engine.cron",
     "notify_job_failure": "jobconsole.notify",
     "JobResult": "jobconsole.result",
     "ScraperResult": "jobconsole.result",

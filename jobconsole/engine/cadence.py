@@ -5,8 +5,9 @@ protocol: the first due time for an instant, the due time after a given one,
 the schedule in words, and whether its due times follow elapsed time (so a
 wall-clock step may shift them) or the calendar. Every instant passed in or
 returned is a timezone-aware UTC datetime; nothing here reads the clock.
-Another kind of schedule (a cron expression, say) plugs in by implementing
-the protocol; the engine needs nothing else.
+Another kind of schedule plugs in by implementing the protocol, as cron
+expressions do (:class:`~jobconsole.engine.cron.CronCadence`); the engine
+needs nothing else.
 
 :class:`ScheduleCadence` is the implementation over the ``schedule`` library's
 fluent builder (``schedule.every().day.at("03:00")``): it reads the builder's
@@ -216,7 +217,7 @@ class ScheduleCadence:
         if self.at_time is not None:
             words += f" at {self._describe_at()}"
         if self.zone is not None:
-            words += f" {self.zone}"
+            words += f" ({self.zone})"
         if self.until is not None:
             words += f" until {self.until:%Y-%m-%d %H:%M} UTC"
         return words

@@ -1,4 +1,4 @@
-"""A registered job: its function, cadence, run mode and timeout, validated once."""
+"""A registered job: its function, cadence (a ``schedule`` builder or cron), run mode and timeout, validated once."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 import schedule
 
 from jobconsole.engine.cadence import Cadence, ScheduleCadence
+from jobconsole.engine.cron import CronCadence, CronSchedule
 from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
@@ -66,6 +67,42 @@ def _check_takes_stop_event(label: str, func: Callable[..., Any]) -> None:
         ) from None
 
 
+JobSchedule = schedule.Job | str | CronSchedule
+"""What ``register(job_schedule=...)`` takes: a ``schedule`` builder, a cron string, or :func:`cron`."""
+
+
+def _cadence_of(label: str, job_schedule: object) -> Cadence:
+    """The cadence of any kind of schedule ``register`` takes; ValueError naming the job otherwise."""
+    if isinstance(job_schedule, str):
+        job_schedule = CronSchedule(job_schedule)
+    if isinstance(job_schedule, CronSchedule):
+        try:
+            return CronCadence.parse(job_schedule.expression, job_schedule.tz)
+        except ValueError as exc:
+            raise ValueError(f"{label}: {exc}") from None
+    if not isinstance(job_schedule, schedule.Job):
+        raise ValueError(
+            f"{label}: job_schedule must be an unfinished schedule job such as "
+            f"schedule.every().day.at('03:00'), a cron string such as '0 3 * * *', "
+            f"or jobconsole.cron('0 3 * * *', tz='Europe/Paris'), got {job_schedule!r}"
+        )
+    owner = getattr(job_schedule, OWNER_ATTRIBUTE, None)
+    if owner is not None:
+        raise ValueError(
+            f"{label}: this job_schedule object already belongs to job {owner!r}; "
+            "build a new one for each job, e.g. schedule.every().day.at('03:00')"
+        )
+    if job_schedule.job_func is not None:
+        raise ValueError(
+            f"{label}: job_schedule is already finished (.do() was called, which also put it on "
+            "schedule's global scheduler); pass it without .do(), e.g. schedule.every().day.at('03:00')"
+        )
+    try:
+        return ScheduleCadence.from_job(job_schedule)
+    except (ValueError, schedule.ScheduleError) as exc:
+        raise ValueError(f"{label}: {exc}") from None
+
+
 def build_job_spec(
     name: object,
     func: object,
@@ -85,26 +122,7 @@ def build_job_spec(
     if not callable(func):
         raise ValueError(f"{label}: func must be callable (a function taking stop_event), got {func!r}")
     _check_takes_stop_event(label, func)
-    if not isinstance(job_schedule, schedule.Job):
-        raise ValueError(
-            f"{label}: job_schedule must be an unfinished schedule job such as "
-            f"schedule.every().day.at('03:00'), got {job_schedule!r}"
-        )
-    owner = getattr(job_schedule, OWNER_ATTRIBUTE, None)
-    if owner is not None:
-        raise ValueError(
-            f"{label}: this job_schedule object already belongs to job {owner!r}; "
-            "build a new one for each job, e.g. schedule.every().day.at('03:00')"
-        )
-    if job_schedule.job_func is not None:
-        raise ValueError(
-            f"{label}: job_schedule is already finished (.do() was called, which also put it on "
-            "schedule's global scheduler); pass it without .do(), e.g. schedule.every().day.at('03:00')"
-        )
-    try:
-        cadence = ScheduleCadence.from_job(job_schedule)
-    except (ValueError, schedule.ScheduleError) as exc:
-        raise ValueError(f"{label}: {exc}") from None
+    cadence = _cadence_of(label, job_schedule)
     if not isinstance(run_in_process, bool):
         raise ValueError(f"{label}: run_in_process must be True or False, got {run_in_process!r}")
     if (

@@ -27,7 +27,7 @@ from jobconsole.engine.dispatch import Dispatcher, Effects
 from jobconsole.engine.events import RunEvent, RunFinished
 from jobconsole.engine.hand_over import HandOver
 from jobconsole.engine.executors import ProcessExecutor, RunExecutors, ThreadExecutor
-from jobconsole.engine.jobs import OWNER_ATTRIBUTE, build_job_spec
+from jobconsole.engine.jobs import OWNER_ATTRIBUTE, JobSchedule, build_job_spec
 from jobconsole.engine.journal import StartJournal
 from jobconsole.engine.lease import Seat
 from jobconsole.engine.live_run import LiveRun
@@ -214,12 +214,16 @@ class JobScheduler:
         self,
         name: str,
         func: Callable[[Any], Any],
-        job_schedule: schedule.Job,
+        job_schedule: JobSchedule,
         run_in_process: bool = False,
         timeout_minutes: float = 15,
         on_missed: str = "skip",
     ) -> None:
         """Register a job; raises ValueError naming the job and the problem.
+
+        ``job_schedule`` is a ``schedule`` builder (``schedule.every().day.at("03:00")``),
+        a cron string (``"*/5 * * * *"``, ``"@daily"``) read in the machine's local zone,
+        or ``jobconsole.cron("0 3 * * *", tz="Europe/Paris")``.
 
         ``on_missed`` says what happens to occurrences that fell while no scheduler was
         running: ``"skip"`` (one ``missed`` row says how many and since when) or
@@ -229,6 +233,8 @@ class JobScheduler:
 
         def add(_effects: Effects) -> None:
             self._dispatcher.add_job(spec)
+            if not isinstance(job_schedule, schedule.Job):
+                return
             # The builder belongs to this scheduler's own schedule.Scheduler from now on,
             # never to the library's global one that the host app may run.
             job_schedule.scheduler = self._schedule

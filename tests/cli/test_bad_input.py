@@ -44,10 +44,14 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         (["--db", "sqlite:///"], {}, "--db 'sqlite:///' names no database file"),
         (["--jobs", "tests.cli.jobs_without_stop_event"], {},
          "job 'tidy_up': func must take one argument, the stop_event"),
+        (["--jobs", "tests.cli.jobs_bad_cron"], {}, "job 'tidy_up': cron expression '61 * * * *': bad minute field"),
+        (["--jobs", "tests.cli.jobs_cron_local_time"], {"TZ": "Nowhere/Land"},
+         "job 'tidy_up': cannot tell this machine's time zone (tzlocal() does not support non-zoneinfo timezones"),
     ],
     ids=["unknown-module", "no-setup", "setup-raises", "malformed-url", "unsupported-db", "unreachable-db",
          "bad-grace", "unknown-flag", "bad-smtp-env", "password-in-query", "bad-log-level-env", "bad-log-level-flag",
-         "log-file-in-missing-dir", "log-file-is-a-directory", "sqlite-without-a-path", "job-without-stop-event"],
+         "log-file-in-missing-dir", "log-file-is-a-directory", "sqlite-without-a-path", "job-without-stop-event",
+         "job-with-bad-cron", "cron-in-a-local-zone-that-names-none"],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(args, env, expected, tmp_path) -> None:
     if not any(a == "--db" for a in args):

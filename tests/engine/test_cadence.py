@@ -84,7 +84,7 @@ def test_until_ends_the_schedule() -> None:
         (schedule.every().minute, "every minute"),
         (schedule.every().hour.at(":30"), "every hour at :30"),
         (schedule.every(5).to(10).seconds, "every 5 to 10 seconds"),
-        (schedule.every().day.at("03:00", "Europe/Berlin"), "every day at 03:00 Europe/Berlin"),
+        (schedule.every().day.at("03:00", "Europe/Berlin"), "every day at 03:00 (Europe/Berlin)"),
         (schedule.every(2).days.at("10:00:30"), "every 2 days at 10:00:30"),
     ],
 )
@@ -184,3 +184,25 @@ def test_follows_elapsed_time_only_for_pure_interval_jobs(job: schedule.Job, ela
 )
 def test_schedule_cadence_is_a_cadence(job: schedule.Job) -> None:
     assert isinstance(ScheduleCadence.from_job(job), Cadence)
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "before", "expected"),
+    [
+        ("02:30", "Europe/Berlin", _utc(2026, 3, 28, 12), _utc(2026, 3, 29, 1, 30)),  # 03:30 CEST
+        ("02:30", "America/New_York", _utc(2026, 3, 7, 12), _utc(2026, 3, 8, 7, 30)),  # 03:30 EDT
+        ("02:30", "Europe/Berlin", _utc(2026, 10, 24, 12), _utc(2026, 10, 25, 0, 30)),  # the first 02:30, CEST
+        ("01:30", "America/New_York", _utc(2026, 10, 31, 12), _utc(2026, 11, 1, 5, 30)),  # the first 01:30, EDT
+    ],
+    ids=["berlin-spring", "new-york-spring", "berlin-autumn", "new-york-autumn"],
+)
+def test_daily_at_runs_an_hour_later_when_skipped_and_once_when_repeated(
+    at: str, tz: str, before: datetime, expected: datetime
+) -> None:
+    # As the README's daylight-saving table says for day and week .at() jobs.
+    cadence = ScheduleCadence.from_job(schedule.every().day.at(at, tz))
+    due = cadence.next_after(before)
+    assert due == expected
+    following = cadence.next_after(due)
+    assert following is not None and following - due >= timedelta(hours=23)  # the next day, not again
+    assert following.astimezone(ZoneInfo(tz)).strftime("%H:%M") == at

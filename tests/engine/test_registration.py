@@ -46,7 +46,8 @@ def test_registration_never_touches_the_global_schedule() -> None:
     ("kwargs", "message"),
     [
         ({"func": "not callable"}, "func must be callable"),
-        ({"job_schedule": "every day"}, "job_schedule must be an unfinished schedule job"),
+        ({"job_schedule": 42}, "job_schedule must be an unfinished schedule job .* a cron string such as '0 3 \\* \\* \\*'"),
+        ({"job_schedule": "every day"}, "cron expression 'every day' has 2 fields; write five"),
         ({"job_schedule": schedule.Scheduler().every().day.at("03:00").do(print)}, "already finished"),
         ({"job_schedule": schedule.every(10)}, "has no unit"),
         ({"job_schedule": schedule.every(0).minutes}, "interval must be a whole number of at least 1"),
