@@ -101,6 +101,11 @@ class CronCadence:
         return cls(text=text, fields=fields, zone=_zone(tz), zone_name=tz if isinstance(tz, str) else None)
 
     @property
+    def regular(self) -> bool:
+        """A cron expression's due times are all known ahead."""
+        return True
+
+    @property
     def follows_elapsed_time(self) -> bool:
         """False: cron names wall-clock times, which a step of the wall clock does not move."""
         return False

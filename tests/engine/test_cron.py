@@ -14,7 +14,7 @@ import tzlocal
 
 import jobconsole
 from jobconsole import JobScheduler
-from jobconsole.engine.cadence import Cadence, ScheduleCadence
+from jobconsole.engine.cadence import Cadence, ScheduleCadence, due_times
 from jobconsole.engine.cron import CronCadence, CronSchedule
 from tests.engine import jobs_for_tests
 
@@ -241,3 +241,11 @@ def test_a_cron_cadence_is_a_calendar_cadence() -> None:
     assert isinstance(cadence, Cadence)
     # Its due times are wall-clock times: a step of the wall clock does not move them.
     assert cadence.follows_elapsed_time is False
+
+
+def test_a_cron_job_knows_its_next_due_times_ahead() -> None:
+    """The job view lists the next five due times: a cron schedule gives them all."""
+    cadence = CronCadence.parse("*/5 * * * *", "UTC")
+    first = datetime(2026, 12, 3, 17, 5, tzinfo=timezone.utc)
+    assert cadence.regular
+    assert due_times(cadence, first, 5) == tuple(first + timedelta(minutes=5 * step) for step in range(5))
