@@ -36,6 +36,7 @@ from jobconsole.interface import (
 )
 
 if TYPE_CHECKING:
+    from jobconsole.console.confirm import ConfirmModal
     from jobconsole.console.help import KeyGroup
 
 # The run detail, the help and the confirmation screens are imported when first opened:
@@ -107,6 +108,8 @@ class JobConsoleApp(App[None]):
         self._refresh_put_off = False
         self._palette: Palette | None = None
         self._palette_theme = ""
+        self._quit_question: ConfirmModal | None = None
+        """The open "quit and stop the runs?" question, kept true by each refresh."""
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -170,11 +173,15 @@ class JobConsoleApp(App[None]):
         self._refresh_put_off = False
         self._refresh_tick()
 
-    def refresh_now(self) -> None:
-        """Read the snapshot (cheap, in memory) and bring the main screen up to date."""
+    def refresh_now(self) -> EngineSnapshot | None:
+        """Read the snapshot (cheap, in memory), bring the screens up to date and return it.
+
+        Keys that act on what is in progress (quit, stop) call it too, so that what they say
+        is true at the moment of the key, not a second ago.
+        """
         self._last_refresh = time.monotonic()
         if not self.main_screen.ready:
-            return
+            return self.snapshot
         try:
             snapshot = self.scheduler.snapshot()
         except Exception as error:  # noqa: BLE001 - the console keeps going and tries again next tick
@@ -189,8 +196,10 @@ class JobConsoleApp(App[None]):
             self.snapshot = snapshot
         with self.batch_update():
             self.main_screen.show_snapshot(snapshot, self.clock(), self.palette)
+            self._review_quit_question(snapshot)
         if self.collector is not None:
             self.collector.tick()
+        return snapshot
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -293,20 +302,38 @@ class JobConsoleApp(App[None]):
         if not self.embedded:
             self.exit()
             return
-        running = len(self.snapshot.running) if self.snapshot else 0
+        # Counted now: a run may have started since the last refresh (a quit without asking stops it).
+        snapshot = self.refresh_now()
+        running = len(snapshot.running) if snapshot else 0
         if not running:
             self._shutdown_and_exit()
             return
 
+        from jobconsole.console.confirm import ConfirmModal
+
+        question = ConfirmModal(quit_question(running), yes="Quit")
+
         def answered(yes: bool | None) -> None:
+            self._quit_question = None
             if yes:
                 self._shutdown_and_exit()
 
-        from jobconsole.console.confirm import ConfirmModal
+        self._quit_question = question
+        self.push_screen(question, answered)
 
-        runs = "1 run is" if running == 1 else f"{running} runs are"
-        question = f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
-        self.push_screen(ConfirmModal(question, yes="Quit"), answered)
+    def _review_quit_question(self, snapshot: EngineSnapshot | None) -> None:
+        """Keep the open quit question true: its count follows the runs; when none is left it
+        closes and the console quits, as ``q`` without runs in progress does (the runs were
+        the only reason to ask)."""
+        question = self._quit_question
+        if question is None or snapshot is None or self.shutting_down:
+            return
+        if snapshot.running:
+            question.update_question(quit_question(len(snapshot.running)))
+            return
+        question.withdraw()
+        self.notify("The runs in progress have ended: quitting.", markup=False)
+        self._shutdown_and_exit()
 
     def stop_for_sigterm(self) -> None:
         """SIGTERM: quit without asking; runs in progress are stopped and recorded."""
@@ -356,6 +383,11 @@ class JobConsoleApp(App[None]):
             assert isinstance(self.scheduler, EmbeddedScheduler)
             self.shutting_down = True
             self.scheduler.shutdown()
+
+
+def quit_question(running: int) -> str:
+    runs = "1 run is" if running == 1 else f"{running} runs are"
+    return f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
 
 
 def make_app(

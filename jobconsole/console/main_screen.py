@@ -13,7 +13,7 @@ from textual.widgets import Footer
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
-from jobconsole.console.run_table import RunTable
+from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.running import RunningPane
 from jobconsole.console.upcoming import UpcomingPane
 from jobconsole.interface import EngineSnapshot, SchedulerInterface
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from jobconsole.console.app import JobConsoleApp
+    from jobconsole.console.confirm import ConfirmModal
 
 
 class MainScreen(Screen[None], inherit_bindings=False):
@@ -47,6 +48,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._page_size = page_size
         self._retry_seconds = retry_seconds
         self._focused_first = False
+        self._stop_question: tuple[RunRef, ConfirmModal] | None = None
+        """The open Stop question and its run, closed by a refresh that finds the run ended."""
         self.ready = False
         """True once the panes exist and can show a snapshot."""
 
@@ -79,6 +82,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.query_one(HeaderBar).show(snapshot, now, palette)
         if snapshot is None:
             return
+        self._review_stop_question(snapshot)
         self.upcoming.show(snapshot.jobs, now, palette)
         self.running.show(snapshot.running, now, palette)
         written = snapshot.pending_records == 0
@@ -155,16 +159,39 @@ class MainScreen(Screen[None], inherit_bindings=False):
             word = STATUS_LOOKS[run.status].word
             self.notify(f"Run #{run.run_id} already ended ({word}): nothing to stop.", severity="warning", markup=False)
             return
+        # The row may be a second old: ask only about a run that is in progress now.
+        snapshot = self.app.refresh_now()
+        if snapshot is not None and not any(live.run_id == run.run_id for live in snapshot.running):
+            self.notify(f"Run #{run.run_id} has already ended: nothing to stop.", severity="warning", markup=False)
+            return
 
         # Imported when first needed: most sessions never stop a run.
         from jobconsole.console.confirm import ConfirmModal
 
+        question = ConfirmModal(
+            f"Stop run #{run.run_id} of {run.job_name}?\n"
+            "Its stop_event is set; a process run is ended if it does not stop in time.",
+            yes="Stop",
+        )
+
         def answered(yes: bool | None) -> None:
+            self._stop_question = None
             if yes:
                 self.app.stop_run(run.run_id)
 
-        question = (
-            f"Stop run #{run.run_id} of {run.job_name}?\n"
-            "Its stop_event is set; a process run is ended if it does not stop in time."
+        self._stop_question = (run, question)
+        self.app.push_screen(question, answered)
+
+    def _review_stop_question(self, snapshot: EngineSnapshot) -> None:
+        """An open Stop question whose run has ended closes by itself, saying so."""
+        if self._stop_question is None:
+            return
+        run, question = self._stop_question
+        if any(live.run_id == run.run_id for live in snapshot.running):
+            return
+        question.withdraw()
+        self.notify(
+            f"Run #{run.run_id} of {run.job_name} ended before you answered: nothing to stop.",
+            severity="warning",
+            markup=False,
         )
-        self.app.push_screen(ConfirmModal(question, yes="Stop"), answered)

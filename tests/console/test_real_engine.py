@@ -17,7 +17,7 @@ from jobconsole.console.running import RunningTable
 from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.engine.events import RunStarted
 from jobconsole.engine.scheduler import JobScheduler
-from jobconsole.interface import EngineState
+from jobconsole.interface import EngineSnapshot, EngineState
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection
 
 from .conftest import AppFactory
@@ -101,6 +101,29 @@ async def test_quitting_with_a_run_in_progress_records_it_stopped(console: AppFa
     assert stored_status(database, run.run_id) == "stopped"
 
 
+async def test_q_asks_about_a_run_that_started_after_the_last_refresh(console: AppFactory, tmp_path: Path) -> None:
+    """A run the engine started a moment ago, not yet on screen: q still asks before stopping it."""
+    database = tmp_path / "runs.db"
+    scheduler = JobScheduler(database_url=f"sqlite:///{database}", notifiers=[], grace_seconds=5)
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"))
+    app = console(scheduler, clock=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.query_one(RunningTable).rows
+        started = await asyncio.to_thread(scheduler.trigger, "wait_for_stop")
+        assert started.ok and started.run_id is not None
+        await asyncio.to_thread(scheduler.settle, include_runs=False)
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question.startswith("1 run is in progress.")
+        assert scheduler.snapshot().state is EngineState.RUNNING
+        await pilot.press("y")
+        await settle(pilot)
+    assert scheduler.snapshot().state is EngineState.STOPPED
+    assert stored_status(database, started.run_id) == "stopped"
+
+
 async def test_at_start_the_newest_runs_are_read_once(
     console: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,12 +172,13 @@ async def test_the_console_keeps_redrawing_while_the_engine_loop_is_held_up(cons
             two_refreshes = asyncio.Event()  # at its usual rate (here every 0.2 s), with the loop held up
             refresh_now = app.refresh_now
 
-            def counting_refresh() -> None:
+            def counting_refresh() -> EngineSnapshot | None:
                 nonlocal refreshes
-                refresh_now()
+                snapshot = refresh_now()
                 refreshes += 1
                 if refreshes >= 2:
                     two_refreshes.set()
+                return snapshot
 
             app.refresh_now = counting_refresh  # type: ignore[method-assign]
             await asyncio.wait_for(two_refreshes.wait(), 10)
