@@ -38,6 +38,7 @@ from jobconsole.interface import (
 if TYPE_CHECKING:
     from jobconsole.console.confirm import ConfirmModal
     from jobconsole.console.help import KeyGroup
+    from jobconsole.console.stopping import StoppingScreen
 
 # The run detail, the help and the confirmation screens are imported when first opened:
 # the first frame does not need them (nor rich.table, Log and Button behind them).
@@ -110,6 +111,8 @@ class JobConsoleApp(App[None]):
         self._palette_theme = ""
         self._quit_question: ConfirmModal | None = None
         """The open "quit and stop the runs?" question, kept true by each refresh."""
+        self._stopping: StoppingScreen | None = None
+        """Shown from the quit until the exit: what the shutdown waits for, updated by each refresh."""
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -197,6 +200,8 @@ class JobConsoleApp(App[None]):
         with self.batch_update():
             self.main_screen.show_snapshot(snapshot, self.clock(), self.palette)
             self._review_quit_question(snapshot)
+            if self._stopping is not None:
+                self._stopping.show(snapshot, self.clock())
         if self.collector is not None:
             self.collector.tick()
         return snapshot
@@ -297,7 +302,7 @@ class JobConsoleApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.shutting_down:
-            self.notify("Already stopping the scheduler…", markup=False)
+            self.notify("Already quitting: the box says what the scheduler is waiting for.", markup=False)
             return
         if not self.embedded:
             self.exit()
@@ -353,8 +358,15 @@ class JobConsoleApp(App[None]):
         return 0
 
     def _shutdown_and_exit(self) -> None:
+        from jobconsole.console.confirm import ConfirmModal
+        from jobconsole.console.stopping import StoppingScreen
+
         self.shutting_down = True
-        self.notify("Stopping the scheduler…", markup=False, timeout=60)
+        # A question still open (SIGTERM came meanwhile) is moot now.
+        if isinstance(self.screen, ConfirmModal):
+            self.screen.withdraw()
+        self._stopping = StoppingScreen(self.snapshot, self.clock())
+        self.push_screen(self._stopping)
         self.run_worker(
             self._shutdown_engine, thread=True, group="engine", name="shut down scheduler", exit_on_error=False
         )

@@ -3,17 +3,22 @@ by themselves when what they ask about is gone."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from datetime import timedelta
+
 from textual.pilot import Pilot
 
 from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.running import RunningTable
+from jobconsole.console.stopping import StoppingScreen
 from jobconsole.runs import RunStatus
 
 from .conftest import AppFactory
 from .pilot import settle
-from .seeded import SeededScheduler
+from .seeded import FROZEN_NOW, SeededScheduler
 from .test_keys import notifications, select
 
 
@@ -127,3 +132,53 @@ async def test_s_on_a_run_that_ended_since_the_last_refresh_asks_nothing(
         assert isinstance(app.screen, MainScreen)
         assert ("warning", f"Run #{run.run_id} has already ended: nothing to stop.") in notifications(pilot)
         assert str(run.run_id) not in app.query_one(RunningTable).rows
+
+
+# --- the box while stopping ------------------------------------------------------------------
+
+
+def stopping_box(pilot: Pilot) -> str:
+    screen = pilot.app.screen
+    assert isinstance(screen, StoppingScreen), f"no stopping box ({type(screen).__name__} is shown)"
+    return str(screen.query_one("#stopping-text").render())
+
+
+async def test_stopping_counts_down_the_grace_and_names_the_runs_it_waits_for(console: AppFactory) -> None:
+    seeded = SeededScheduler()
+    seeded.shutdown_gate = threading.Event()
+    moments = [FROZEN_NOW]
+    app = console(seeded, clock=lambda: moments[-1])
+    first, second = seeded.snapshot().running
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("q")
+            await settle(pilot)
+            await pilot.press("y")
+            assert await asyncio.to_thread(seeded.stopping.wait, 10)
+            app.refresh_now()
+            await pilot.pause()
+            assert stopping_box(pilot) == (
+                "Stopping the scheduler…\n"
+                f"Waiting for 2 runs in progress to stop: {first.job_name} #{first.run_id}, "
+                f"{second.job_name} #{second.run_id}.\n"
+                "At most 10s more; then they are recorded stopped."
+            )
+            seeded.finish_run(first.run_id, RunStatus.STOPPED)
+            moments.append(FROZEN_NOW + timedelta(seconds=6.5))
+            app.refresh_now()
+            await pilot.pause()
+            assert stopping_box(pilot).splitlines()[1:] == [
+                f"Waiting for 1 run in progress to stop: {second.job_name} #{second.run_id}.",
+                "At most 4s more; then they are recorded stopped.",
+            ]
+            await pilot.press("q")
+            assert notifications(pilot)[-1] == (
+                "information",
+                "Already quitting: the box says what the scheduler is waiting for.",
+            )
+            seeded.shutdown_gate.set()
+            await settle(pilot)
+    finally:
+        seeded.shutdown_gate.set()
+    assert seeded.shut_down.is_set()
