@@ -20,6 +20,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from jobconsole.console.escape_keys import split_escape
 from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
@@ -133,6 +134,13 @@ class JobConsoleApp(App[None]):
             self._last_input = time.monotonic()
             if self.collector is not None:
                 self.collector.note_input()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            keys = split_escape(event, self.screen.active_bindings)
+            if keys is not None:
+                # In order, each as if typed alone: the escape's answer (a closed box) comes first.
+                for key in keys:
+                    await super().on_event(key)
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:

@@ -12,8 +12,19 @@ from jobconsole.console.help import HelpScreen
 from jobconsole.console.history import HistoryFilter, HistoryTable
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
+from jobconsole.console.stopping import StoppingScreen
 
-OWNERS = [JobConsoleApp, MainScreen, RunTable, HistoryTable, HistoryFilter, RunDetailScreen, HelpScreen, ConfirmModal]
+OWNERS = [
+    JobConsoleApp,
+    MainScreen,
+    RunTable,
+    HistoryTable,
+    HistoryFilter,
+    RunDetailScreen,
+    HelpScreen,
+    ConfirmModal,
+    StoppingScreen,
+]
 
 
 @pytest.mark.parametrize("owner", OWNERS, ids=lambda owner: owner.__name__)

@@ -69,8 +69,8 @@ async def test_the_quit_question_follows_the_runs_and_quits_once_none_is_left(
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmModal)
         assert ("information", "The runs in progress have ended: quitting.") in notifications(pilot)
-    # Shut down as a quit without runs in progress is: nothing was left to stop.
-    assert seeded.shut_down.is_set()
+        # Shut down as a quit without runs in progress is (inside: leaving the test's app shuts down too).
+        assert seeded.shut_down.is_set()
     assert seeded.records[first].status is RunStatus.SUCCEEDED
     assert seeded.records[second].status is RunStatus.SUCCEEDED
 
@@ -179,6 +179,6 @@ async def test_stopping_counts_down_the_grace_and_names_the_runs_it_waits_for(co
             )
             seeded.shutdown_gate.set()
             await settle(pilot)
+            assert seeded.shut_down.is_set()
     finally:
         seeded.shutdown_gate.set()
-    assert seeded.shut_down.is_set()
