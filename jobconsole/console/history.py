@@ -35,6 +35,7 @@ from jobconsole.console.formatting import (
     plain,
     status_text,
 )
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.sync_table import ColumnSpec, PageAhead
@@ -186,7 +187,7 @@ class HistoryPane(Vertical):
             id="history-filter",
         )
         yield HistoryTable(id="history-table")
-        yield Static(Text("Loading history…"), id="history-empty", classes="empty-state")
+        yield EmptyState(Text("Loading history…"), id="history-empty", classes="empty-state")
 
     def on_mount(self) -> None:
         self.filter_input.display = False

@@ -8,13 +8,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
+from jobconsole.console.panes import EmptyState, focus_target, pane_of
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.running import RunningPane
+from jobconsole.console.sync_table import SyncTable
 from jobconsole.console.upcoming import UpcomingPane
 from jobconsole.interface import EngineSnapshot, SchedulerInterface
 
@@ -34,9 +37,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
             "f", "failures_only", "Failures", id="failures_only", tooltip="Only failed runs in History (again: all)"
         ),
         Binding("slash", "filter_history", "Filter", id="filter_history", tooltip="Filter History by job name"),
-        Binding("tab", "app.focus_next", "Next pane", id="next_pane", tooltip="Next pane"),
         Binding(
-            "shift+tab", "app.focus_previous", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
+            "tab", "next_pane", "Next pane", id="next_pane", tooltip="Next pane: Upcoming, Running, History, Upcoming…"
+        ),
+        Binding(
+            "shift+tab", "previous_pane", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
         ),
     ]
 
@@ -66,6 +71,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.app.refresh_now()
 
     @property
+    def panes(self) -> tuple[UpcomingPane, RunningPane, HistoryPane]:
+        """In the order Tab walks them."""
+        return (self.upcoming, self.running, self.history)
+
+    @property
     def upcoming(self) -> UpcomingPane:
         return self.query_one(UpcomingPane)
 
@@ -91,8 +101,36 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self._focused_first = True
             # Only the screen's own first pick is replaced; a pane the operator chose keeps the focus.
             if self.focused is None or self.focused is self.upcoming.table:
-                target = self.upcoming.table if snapshot.jobs else self.history.table
-                target.focus()
+                self.focus_pane(self.upcoming if snapshot.jobs else self.history)
+                return
+        self._keep_pane_focused()
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def focus_pane(self, pane: Widget) -> None:
+        focus_target(pane).focus()
+
+    def action_next_pane(self) -> None:
+        self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        self._step_pane(-1)
+
+    def _step_pane(self, step: int) -> None:
+        panes = self.panes
+        current = pane_of(self.focused, panes)
+        index = panes.index(current) if current is not None else (-1 if step > 0 else 0)
+        self.focus_pane(panes[(index + step) % len(panes)])
+
+    def _keep_pane_focused(self) -> None:
+        """A pane that empties (its last run ended) or fills keeps the focus: on its message, or its table."""
+        focused = self.focused
+        pane = pane_of(focused, self.panes)
+        if pane is None or not isinstance(focused, (SyncTable, EmptyState)):
+            return  # elsewhere, or the History filter: left alone
+        target = focus_target(pane)
+        if focused is not target:
+            target.focus()
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -138,6 +176,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if isinstance(focused, RunTable):
             run = focused.selected_run()
             return run.job_name if run else None
+        if isinstance(focused, EmptyState) and pane_of(focused, self.panes) is not self.upcoming:
+            return None  # an empty Running or History pane: no job is in view
         return self.upcoming.selected_job()
 
     def action_failures_only(self) -> None:

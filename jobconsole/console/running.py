@@ -8,7 +8,6 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from jobconsole.console.formatting import (
     ACTIVE_STATE_WORDS,
@@ -19,6 +18,7 @@ from jobconsole.console.formatting import (
     plain,
     timeout_bar,
 )
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sync_table import ColumnSpec
 from jobconsole.interface import LiveRunView
@@ -58,7 +58,7 @@ class RunningPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield RunningTable(id="running-table")
-        yield Static(Text(NOTHING_RUNNING), id="running-empty", classes="empty-state")
+        yield EmptyState(Text(NOTHING_RUNNING), id="running-empty", classes="empty-state")
 
     @property
     def table(self) -> RunningTable:

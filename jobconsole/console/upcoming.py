@@ -8,7 +8,6 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from jobconsole.console.formatting import (
     Palette,
@@ -19,6 +18,7 @@ from jobconsole.console.formatting import (
     status_text,
     trail_text,
 )
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.sync_table import ColumnSpec, SyncTable
 from jobconsole.interface import JobView
 from jobconsole.runs import RunMode
@@ -72,7 +72,7 @@ class UpcomingPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield UpcomingTable(id="upcoming-table")
-        yield Static(Text(NO_JOBS), id="upcoming-empty", classes="empty-state")
+        yield EmptyState(Text(NO_JOBS), id="upcoming-empty", classes="empty-state")
 
     @property
     def table(self) -> UpcomingTable:
