@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.screen import Screen
 
 from jobconsole.console.escape_keys import split_escape
@@ -28,6 +29,7 @@ from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.signals import install_stop_signals
+from jobconsole.console.toasts import keep_newest
 from jobconsole.console.workers import deliver
 from jobconsole.interface import (
     CommandResult,
@@ -114,6 +116,11 @@ class JobConsoleApp(App[None]):
         """The open "quit and stop the runs?" question, kept true by each refresh."""
         self._stopping: StoppingScreen | None = None
         """Shown from the quit until the exit: what the shutdown waits for, updated by each refresh."""
+
+    def on_notify(self, _event: Notify) -> None:
+        """Keep only the newest few notifications on screen (see console/toasts.py), once Textual has
+        added this one (its own handler runs after this one)."""
+        self.call_later(keep_newest, self)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -332,7 +339,7 @@ class JobConsoleApp(App[None]):
                 self._shutdown_and_exit()
 
         self._quit_question = question
-        self.push_screen(question, answered)
+        question.ask(self, answered)
 
     def _review_quit_question(self, snapshot: EngineSnapshot | None) -> None:
         """Keep the open quit question true: its count follows the runs; when none is left it

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -55,6 +57,12 @@ class ConfirmModal(ModalScreen[bool]):
         """Close without an answer (the result is None): what it asked about is gone; the owner says so."""
         if self.is_current:
             self.dismiss(None)
+
+    def ask(self, app: App[object], answered: Callable[[bool | None], None]) -> None:
+        """Put the question on screen with nothing over it: the notifications about what came before are
+        cleared (they would show through, and new ones stay in the top third, above the buttons)."""
+        app.clear_notifications()
+        app.push_screen(self, answered)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

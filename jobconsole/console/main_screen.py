@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from jobconsole.console.confirm import ConfirmModal
 
 
+ONE_PANE_BELOW_ROWS = 20
+"""Below this many rows the main screen shows one pane at a time (Tab switches)."""
+
+
 class MainScreen(Screen[None], inherit_bindings=False):
     # Not inheriting Screen's bindings keeps this order in the footer (tab is redeclared here).
     BINDINGS = [
@@ -164,7 +168,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             question = f"Resume {job.name}?\nIt runs again from its next due time."
         else:
             question = f"Pause {job.name}?\nIts occurrences are not run until it is resumed; t still runs it."
-        self.app.push_screen(ConfirmModal(question, yes="Resume" if resume else "Pause"), answered)
+        ConfirmModal(question, yes="Resume" if resume else "Pause").ask(self.app, answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console offers no key that changes anything."""
@@ -220,7 +224,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
                 self.app.stop_run(run.run_id)
 
         self._stop_question = (run, question)
-        self.app.push_screen(question, answered)
+        question.ask(self.app, answered)
 
     def _review_stop_question(self, snapshot: EngineSnapshot) -> None:
         """An open Stop question whose run has ended closes by itself, saying so."""
