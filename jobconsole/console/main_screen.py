@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -14,6 +14,7 @@ from textual.widgets import Footer
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
+from jobconsole.console.pane_tabs import PaneTabs
 from jobconsole.console.panes import EmptyState, focus_target, pane_of
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.running import RunningPane
@@ -42,7 +43,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         ),
         Binding("slash", "filter_history", "Filter", id="filter_history", tooltip="Filter History by job name"),
         Binding(
-            "tab", "next_pane", "Next pane", id="next_pane", tooltip="Next pane: Upcoming, Running, History, Upcoming…"
+            "tab",
+            "next_pane",
+            "Next pane",
+            id="next_pane",
+            tooltip=f"Next pane: Upcoming, Running, History (under {ONE_PANE_BELOW_ROWS} rows, one at a time)",
         ),
         Binding(
             "shift+tab", "previous_pane", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
@@ -61,9 +66,13 @@ class MainScreen(Screen[None], inherit_bindings=False):
         """The open Stop question and its run, closed by a refresh that finds the run ended."""
         self.ready = False
         """True once the panes exist and can show a snapshot."""
+        self._shown: Widget = self
+        """The pane shown on a small terminal (one at a time): the one with the focus."""
+        self._counts: tuple[int | None, ...] = (None, None, None)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield PaneTabs(id="pane-tabs")
         yield UpcomingPane(id="upcoming")
         yield RunningPane(id="running")
         yield HistoryPane(self._scheduler, page_size=self._page_size, retry_seconds=self._retry_seconds, id="history")
@@ -71,8 +80,13 @@ class MainScreen(Screen[None], inherit_bindings=False):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._show_pane(self.upcoming)
         self.ready = True
         self.app.refresh_now()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A small terminal shows the focused pane alone, whole, and a line naming the others.
+        self.set_class(event.size.height < ONE_PANE_BELOW_ROWS, "-one-pane")
 
     @property
     def panes(self) -> tuple[UpcomingPane, RunningPane, HistoryPane]:
@@ -99,6 +113,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._review_stop_question(snapshot)
         self.upcoming.show(snapshot.jobs, now, palette)
         self.running.show(snapshot.running, now, palette)
+        self._counts = (len(snapshot.jobs), len(snapshot.running), None)
+        self._show_tabs()
         written = snapshot.pending_records == 0
         self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
         if not self._focused_first:
@@ -112,7 +128,23 @@ class MainScreen(Screen[None], inherit_bindings=False):
     # --- panes -----------------------------------------------------------------------------------
 
     def focus_pane(self, pane: Widget) -> None:
+        self._show_pane(pane)  # first: on a small terminal only the shown pane can take the focus
         focus_target(pane).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane with the focus is the one shown alone on a small terminal (a click or the filter moved it)."""
+        pane = pane_of(event.widget, self.panes)
+        if pane is not None:
+            self._show_pane(pane)
+
+    def _show_pane(self, pane: Widget) -> None:
+        for each in self.panes:
+            each.set_class(each is pane, "-shown")
+        self._shown = pane
+        self._show_tabs()
+
+    def _show_tabs(self) -> None:
+        self.query_one(PaneTabs).show(str(self._shown.id), self._counts)
 
     def action_next_pane(self) -> None:
         self._step_pane(1)

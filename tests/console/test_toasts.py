@@ -62,7 +62,8 @@ async def test_notifications_stay_off_the_stop_question_s_buttons(
     async with app.run_test(size=size, notifications=True) as pilot:
         await settle(pilot)
         await say_everything(pilot)  # before the question
-        app.query_one(RunningTable).focus()
+        await pilot.press("tab")  # to Running
+        assert isinstance(app.focused, RunningTable)
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
