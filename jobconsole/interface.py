@@ -97,6 +97,9 @@ class EngineSnapshot:
     """For a console attached to a scheduler in another process: which one, in words (None: embedded)."""
     read_only: bool = False
     """The console may look but change nothing (``--read-only``)."""
+    shutdown_deadline: datetime | None = None
+    """From the start of a shutdown: when the scheduler stops waiting for the runs still in progress
+    and records them ``stopped`` (None before, and from a scheduler that does not say)."""
 
 
 @dataclass(frozen=True)

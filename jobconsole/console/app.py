@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import Notify
 from textual.screen import Screen
 
+from jobconsole.console.escape_keys import split_escape
 from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
@@ -28,6 +30,7 @@ from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.signals import install_stop_signals
+from jobconsole.console.toasts import keep_newest
 from jobconsole.console.workers import deliver
 from jobconsole.interface import (
     CommandResult,
@@ -37,7 +40,9 @@ from jobconsole.interface import (
 )
 
 if TYPE_CHECKING:
+    from jobconsole.console.confirm import ConfirmModal
     from jobconsole.console.help import KeyGroup
+    from jobconsole.console.stopping import StoppingScreen
 
 # The job view, the run detail, the help and the confirmation screens are imported when first opened:
 # the first frame does not need them (nor rich.table, Log and Button behind them).
@@ -115,6 +120,15 @@ class JobConsoleApp(App[None]):
         self._refresh_put_off = False
         self._palette: Palette | None = None
         self._palette_theme = ""
+        self._quit_question: ConfirmModal | None = None
+        """The open "quit and stop the runs?" question, kept true by each refresh."""
+        self._stopping: StoppingScreen | None = None
+        """Shown from the quit until the exit: what the shutdown waits for, updated by each refresh."""
+
+    def on_notify(self, _event: Notify) -> None:
+        """Keep only the newest few notifications on screen (see console/toasts.py), once Textual has
+        added this one (its own handler runs after this one)."""
+        self.call_later(keep_newest, self)
 
     def get_default_screen(self) -> Screen:
         return self.main_screen
@@ -140,6 +154,13 @@ class JobConsoleApp(App[None]):
             self._last_input = time.monotonic()
             if self.collector is not None:
                 self.collector.note_input()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            keys = split_escape(event, self.screen.active_bindings)
+            if keys is not None:
+                # In order, each as if typed alone: the escape's answer (a closed box) comes first.
+                for key in keys:
+                    await super().on_event(key)
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:
@@ -183,11 +204,15 @@ class JobConsoleApp(App[None]):
         self._refresh_put_off = False
         self._refresh_tick()
 
-    def refresh_now(self) -> None:
-        """Read the snapshot (cheap, in memory) and bring the main screen up to date."""
+    def refresh_now(self) -> EngineSnapshot | None:
+        """Read the snapshot (cheap, in memory), bring the screens up to date and return it.
+
+        Keys that act on what is in progress (quit, stop) call it too, so that what they say
+        is true at the moment of the key, not a second ago.
+        """
         self._last_refresh = time.monotonic()
         if not self.main_screen.ready:
-            return
+            return self.snapshot
         try:
             snapshot = self.scheduler.snapshot()
         except Exception as error:  # noqa: BLE001 - the console keeps going and tries again next tick
@@ -206,8 +231,12 @@ class JobConsoleApp(App[None]):
             self.main_screen.show_snapshot(snapshot, now, self.palette)
             if top is not self.main_screen and isinstance(top, FollowsSnapshots):
                 top.show_snapshot(snapshot, now, self.palette)
+            self._review_quit_question(snapshot)
+            if self._stopping is not None:
+                self._stopping.show(snapshot, now)
         if self.collector is not None:
             self.collector.tick()
+        return snapshot
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -326,25 +355,43 @@ class JobConsoleApp(App[None]):
 
     async def action_quit(self) -> None:
         if self.shutting_down:
-            self.notify("Already stopping the scheduler…", markup=False)
+            self.notify("Already quitting: the box says what the scheduler is waiting for.", markup=False)
             return
         if not self.embedded:
             self.exit()
             return
-        running = len(self.snapshot.running) if self.snapshot else 0
+        # Counted now: a run may have started since the last refresh (a quit without asking stops it).
+        snapshot = self.refresh_now()
+        running = len(snapshot.running) if snapshot else 0
         if not running:
             self._shutdown_and_exit()
             return
 
+        from jobconsole.console.confirm import ConfirmModal
+
+        question = ConfirmModal(quit_question(running), yes="Quit")
+
         def answered(yes: bool | None) -> None:
+            self._quit_question = None
             if yes:
                 self._shutdown_and_exit()
 
-        from jobconsole.console.confirm import ConfirmModal
+        self._quit_question = question
+        question.ask(self, answered)
 
-        runs = "1 run is" if running == 1 else f"{running} runs are"
-        question = f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
-        self.push_screen(ConfirmModal(question, yes="Quit"), answered)
+    def _review_quit_question(self, snapshot: EngineSnapshot | None) -> None:
+        """Keep the open quit question true: its count follows the runs; when none is left it
+        closes and the console quits, as ``q`` without runs in progress does (the runs were
+        the only reason to ask)."""
+        question = self._quit_question
+        if question is None or snapshot is None or self.shutting_down:
+            return
+        if snapshot.running:
+            question.update_question(quit_question(len(snapshot.running)))
+            return
+        question.withdraw()
+        self.notify("The runs in progress have ended: quitting.", markup=False)
+        self._shutdown_and_exit()
 
     def stop_for_sigterm(self) -> None:
         """SIGTERM: quit without asking; runs in progress are stopped and recorded."""
@@ -364,8 +411,15 @@ class JobConsoleApp(App[None]):
         return 0
 
     def _shutdown_and_exit(self) -> None:
+        from jobconsole.console.confirm import ConfirmModal
+        from jobconsole.console.stopping import StoppingScreen
+
         self.shutting_down = True
-        self.notify("Stopping the scheduler…", markup=False, timeout=60)
+        # A question still open (SIGTERM came meanwhile) is moot now.
+        if isinstance(self.screen, ConfirmModal):
+            self.screen.withdraw()
+        self._stopping = StoppingScreen(self.snapshot, self.clock())
+        self.push_screen(self._stopping)
         self.run_worker(
             self._shutdown_engine, thread=True, group="engine", name="shut down scheduler", exit_on_error=False
         )
@@ -394,6 +448,11 @@ class JobConsoleApp(App[None]):
             assert isinstance(self.scheduler, EmbeddedScheduler)
             self.shutting_down = True
             self.scheduler.shutdown()
+
+
+def quit_question(running: int) -> str:
+    runs = "1 run is" if running == 1 else f"{running} runs are"
+    return f"{runs} in progress. Quit and stop them?\nThey are recorded as stopped."
 
 
 def make_app(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -12,7 +14,12 @@ from textual.widgets import Button, Static
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """Dismisses with True for yes, False for no. The safe answer has the focus."""
+    """Dismisses with True for yes, False for no. The safe answer has the focus.
+
+    The question is about something that changes while it is open (runs in progress):
+    its owner keeps it true with :meth:`update_question`, and closes it with
+    :meth:`withdraw` (the result is None) once what it asks about is gone.
+    """
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes", tooltip="Yes, go ahead"),
@@ -33,6 +40,29 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(Text(f"{self._yes} (y)"), id="confirm-yes", variant="error")
                 yield Button(Text(f"{self._no} (n)"), id="confirm-no", variant="primary")
+
+    @property
+    def question(self) -> str:
+        return self._question
+
+    def update_question(self, question: str) -> None:
+        """Ask the same thing in new words (a count that changed); the answer keys stay."""
+        if question == self._question:
+            return
+        self._question = question
+        if self.is_mounted:
+            self.query_one("#confirm-question", Static).update(Text(question))
+
+    def withdraw(self) -> None:
+        """Close without an answer (the result is None): what it asked about is gone; the owner says so."""
+        if self.is_current:
+            self.dismiss(None)
+
+    def ask(self, app: App[object], answered: Callable[[bool | None], None]) -> None:
+        """Put the question on screen with nothing over it: the notifications about what came before are
+        cleared (they would show through, and new ones stay in the top third, above the buttons)."""
+        app.clear_notifications()
+        app.push_screen(self, answered)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -33,6 +33,7 @@ from jobconsole.console.formatting import (
     status_text,
 )
 from jobconsole.console.sanitize import strip_control
+from jobconsole.console.saved_text import save_private_text
 from jobconsole.console.workers import deliver
 from jobconsole.interface import CommandRecord, LiveRunView, SchedulerInterface
 from jobconsole.runs import RunRecord, ended_by_words
@@ -47,7 +48,11 @@ class RunDetailScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail_back", tooltip="Back to the main screen"),
         Binding(
-            "c", "copy_traceback", "Copy traceback", id="copy_traceback", tooltip="Copy the traceback to the clipboard"
+            "c",
+            "copy_traceback",
+            "Copy traceback",
+            id="copy_traceback",
+            tooltip="Copy the traceback to the terminal clipboard and save it to a file (its path is shown)",
         ),
     ]
 
@@ -278,10 +283,24 @@ class RunDetailScreen(Screen[None]):
         self.dismiss()
 
     def action_copy_traceback(self) -> None:
+        """To the terminal clipboard (OSC 52, which the terminal may ignore) and to a file, which always works."""
         text, label = self.copy_text()
         if not text:
             self.notify("This run has no traceback or error to copy.", severity="warning", markup=False)
             return
         self.app.copy_to_clipboard(text)
+        what = label.split(" (")[0]
+        self.run_worker(partial(self._save_copy, text, what), thread=True, group="copy", exit_on_error=False)
+
+    def _save_copy(self, text: str, what: str) -> None:
         lines = len(text.splitlines())
-        self.notify(f"{label.split(' (')[0]} copied to the clipboard ({lines} lines).", markup=False)
+        sent = f"{what} ({lines} lines) sent to the terminal clipboard (OSC 52); your terminal may not accept it."
+        name = f"run-{self.run_id}-{what.lower()}.txt"
+        try:
+            path = save_private_text(text, name)
+        except OSError as error:
+            message = f"{sent} It could not be saved to a file either: {strip_control(str(error))}"
+            deliver(self.app, partial(self.app.notify, message, severity="warning", markup=False, timeout=15))
+        else:
+            message = f"{sent} Saved to {path}"
+            deliver(self.app, partial(self.app.notify, message, markup=False, timeout=15))

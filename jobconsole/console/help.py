@@ -43,7 +43,29 @@ class HelpScreen(Screen[None]):
                 yield from boxes[0::2]
             with Vertical(classes="help-column"):
                 yield from boxes[1::2]
+        # On a small terminal the help scrolls; this line says so, and where the rest is.
+        yield Static(Text(""), id="help-more")
         yield Footer()
+
+    def on_mount(self) -> None:
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        scroll.focus()
+        self.watch(scroll, "scroll_y", self._say_more, init=False)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_more)
+
+    def _say_more(self) -> None:
+        scroll = self.query_one("#help-scroll", VerticalScroll)
+        more = self.query_one("#help-more", Static)
+        if scroll.max_scroll_y <= 0:
+            more.display = False
+            return
+        more.display = True
+        if scroll.scroll_y < scroll.max_scroll_y:
+            more.update(Text(" ↓ more below: ↓ pgdn end", style="bold"))
+        else:
+            more.update(Text(" ↑ more above: ↑ pgup home", style="bold"))
 
     def _group(self, title: str, bindings: Sequence[Binding]) -> Static:
         table = Table.grid(padding=(0, 2))

@@ -38,6 +38,7 @@ from jobconsole.console.formatting import (
     status_text,
 )
 from jobconsole.console.job_stats import duration_cell, stats_version
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sanitize import strip_control
 from jobconsole.console.sync_table import ColumnSpec, PageAhead
@@ -222,7 +223,7 @@ class HistoryPane(Vertical):
         )
         yield Static("", id="history-newer")
         yield HistoryTable(id="history-table")
-        yield Static(Text("Loading history…"), id="history-empty", classes="empty-state")
+        yield EmptyState(Text("Loading history…"), id="history-empty", classes="empty-state")
 
     def on_mount(self) -> None:
         self.filter_input.display = False

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
 from jobconsole.console.header import HeaderBar
 from jobconsole.console.history import HistoryPane
-from jobconsole.console.run_table import RunTable
+from jobconsole.console.pane_tabs import PaneTabs
+from jobconsole.console.panes import EmptyState, focus_target, pane_of
+from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.running import RunningPane
+from jobconsole.console.sync_table import SyncTable
 from jobconsole.console.upcoming import UpcomingPane, UpcomingTable
 from jobconsole.interface import EngineSnapshot, SchedulerInterface
 
@@ -22,6 +26,11 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from jobconsole.console.app import JobConsoleApp
+    from jobconsole.console.confirm import ConfirmModal
+
+
+ONE_PANE_BELOW_ROWS = 20
+"""Below this many rows the main screen shows one pane at a time (Tab switches)."""
 
 
 class MainScreen(Screen[None], inherit_bindings=False):
@@ -47,9 +56,15 @@ class MainScreen(Screen[None], inherit_bindings=False):
         Binding(
             "slash", "filter_history", "Filter", id="filter_history", tooltip="History by part of a job name"
         ),
-        Binding("tab", "app.focus_next", "Next pane", id="next_pane", tooltip="Next pane"),
         Binding(
-            "shift+tab", "app.focus_previous", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
+            "tab",
+            "next_pane",
+            "Next pane",
+            id="next_pane",
+            tooltip=f"Next pane: Upcoming, Running, History (under {ONE_PANE_BELOW_ROWS} rows, one at a time)",
+        ),
+        Binding(
+            "shift+tab", "previous_pane", "Previous pane", id="previous_pane", show=False, tooltip="Previous pane"
         ),
     ]
 
@@ -61,11 +76,17 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._page_size = page_size
         self._retry_seconds = retry_seconds
         self._focused_first = False
+        self._stop_question: tuple[RunRef, ConfirmModal] | None = None
+        """The open Stop question and its run, closed by a refresh that finds the run ended."""
         self.ready = False
         """True once the panes exist and can show a snapshot."""
+        self._shown: Widget = self
+        """The pane shown on a small terminal (one at a time): the one with the focus."""
+        self._counts: tuple[int | None, ...] = (None, None, None)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield PaneTabs(id="pane-tabs")
         yield UpcomingPane(id="upcoming")
         yield RunningPane(id="running")
         yield HistoryPane(self._scheduler, page_size=self._page_size, retry_seconds=self._retry_seconds, id="history")
@@ -73,8 +94,18 @@ class MainScreen(Screen[None], inherit_bindings=False):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._show_pane(self.upcoming)
         self.ready = True
         self.app.refresh_now()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A small terminal shows the focused pane alone, whole, and a line naming the others.
+        self.set_class(event.size.height < ONE_PANE_BELOW_ROWS, "-one-pane")
+
+    @property
+    def panes(self) -> tuple[UpcomingPane, RunningPane, HistoryPane]:
+        """In the order Tab walks them."""
+        return (self.upcoming, self.running, self.history)
 
     @property
     def upcoming(self) -> UpcomingPane:
@@ -93,8 +124,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.query_one(HeaderBar).show(snapshot, now, palette)
         if snapshot is None:
             return
+        self._review_stop_question(snapshot)
         self.upcoming.show(snapshot.jobs, now, palette)
         self.running.show(snapshot.running, now, palette)
+        self._counts = (len(snapshot.jobs), len(snapshot.running), None)
+        self._show_tabs()
         written = snapshot.pending_records == 0
         self.history.show(snapshot.revision, written, now, palette, tuple(job.name for job in snapshot.jobs))
         # The runs on screen may be marked slow: their jobs' statistics are fetched in the background.
@@ -104,8 +138,52 @@ class MainScreen(Screen[None], inherit_bindings=False):
             self._focused_first = True
             # Only the screen's own first pick is replaced; a pane the operator chose keeps the focus.
             if self.focused is None or self.focused is self.upcoming.table:
-                target = self.upcoming.table if snapshot.jobs else self.history.table
-                target.focus()
+                self.focus_pane(self.upcoming if snapshot.jobs else self.history)
+                return
+        self._keep_pane_focused()
+
+    # --- panes -----------------------------------------------------------------------------------
+
+    def focus_pane(self, pane: Widget) -> None:
+        self._show_pane(pane)  # first: on a small terminal only the shown pane can take the focus
+        focus_target(pane).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The pane with the focus is the one shown alone on a small terminal (a click or the filter moved it)."""
+        pane = pane_of(event.widget, self.panes)
+        if pane is not None:
+            self._show_pane(pane)
+
+    def _show_pane(self, pane: Widget) -> None:
+        for each in self.panes:
+            each.set_class(each is pane, "-shown")
+        self._shown = pane
+        self._show_tabs()
+
+    def _show_tabs(self) -> None:
+        self.query_one(PaneTabs).show(str(self._shown.id), self._counts)
+
+    def action_next_pane(self) -> None:
+        self._step_pane(1)
+
+    def action_previous_pane(self) -> None:
+        self._step_pane(-1)
+
+    def _step_pane(self, step: int) -> None:
+        panes = self.panes
+        current = pane_of(self.focused, panes)
+        index = panes.index(current) if current is not None else (-1 if step > 0 else 0)
+        self.focus_pane(panes[(index + step) % len(panes)])
+
+    def _keep_pane_focused(self) -> None:
+        """A pane that empties (its last run ended) or fills keeps the focus: on its message, or its table."""
+        focused = self.focused
+        pane = pane_of(focused, self.panes)
+        if pane is None or not isinstance(focused, (SyncTable, EmptyState)):
+            return  # elsewhere, or the History filter: left alone
+        target = focus_target(pane)
+        if focused is not target:
+            target.focus()
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -139,7 +217,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
             question = f"Resume {job.name}?\nIt runs again from its next due time."
         else:
             question = f"Pause {job.name}?\nIts occurrences are not run until it is resumed; t still runs it."
-        self.app.push_screen(ConfirmModal(question, yes="Resume" if resume else "Pause"), answered)
+        ConfirmModal(question, yes="Resume" if resume else "Pause").ask(self.app, answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only console offers no key that changes anything."""
@@ -151,6 +229,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if isinstance(focused, RunTable):
             run = focused.selected_run()
             return run.job_name if run else None
+        if isinstance(focused, EmptyState) and pane_of(focused, self.panes) is not self.upcoming:
+            return None  # an empty Running or History pane: no job is in view
         return self.upcoming.selected_job()
 
     def action_status_filter(self, step: int = 1) -> None:
@@ -177,16 +257,39 @@ class MainScreen(Screen[None], inherit_bindings=False):
             word = STATUS_LOOKS[run.status].word
             self.notify(f"Run #{run.run_id} already ended ({word}): nothing to stop.", severity="warning", markup=False)
             return
+        # The row may be a second old: ask only about a run that is in progress now.
+        snapshot = self.app.refresh_now()
+        if snapshot is not None and not any(live.run_id == run.run_id for live in snapshot.running):
+            self.notify(f"Run #{run.run_id} has already ended: nothing to stop.", severity="warning", markup=False)
+            return
 
         # Imported when first needed: most sessions never stop a run.
         from jobconsole.console.confirm import ConfirmModal
 
+        question = ConfirmModal(
+            f"Stop run #{run.run_id} of {run.job_name}?\n"
+            "Its stop_event is set; a process run is ended if it does not stop in time.",
+            yes="Stop",
+        )
+
         def answered(yes: bool | None) -> None:
+            self._stop_question = None
             if yes:
                 self.app.stop_run(run.run_id)
 
-        question = (
-            f"Stop run #{run.run_id} of {run.job_name}?\n"
-            "Its stop_event is set; a process run is ended if it does not stop in time."
+        self._stop_question = (run, question)
+        question.ask(self.app, answered)
+
+    def _review_stop_question(self, snapshot: EngineSnapshot) -> None:
+        """An open Stop question whose run has ended closes by itself, saying so."""
+        if self._stop_question is None:
+            return
+        run, question = self._stop_question
+        if any(live.run_id == run.run_id for live in snapshot.running):
+            return
+        question.withdraw()
+        self.notify(
+            f"Run #{run.run_id} of {run.job_name} ended before you answered: nothing to stop.",
+            severity="warning",
+            markup=False,
         )
-        self.app.push_screen(ConfirmModal(question, yes="Stop"), answered)

@@ -8,7 +8,6 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
 from jobconsole.console.formatting import (
     ACTIVE_STATE_WORDS,
@@ -21,6 +20,7 @@ from jobconsole.console.formatting import (
     timeout_bar,
 )
 from jobconsole.console.job_stats import duration_cell
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.run_table import RunRef, RunTable
 from jobconsole.console.sync_table import ColumnSpec
 from jobconsole.interface import LiveRunView, LiveState
@@ -60,7 +60,7 @@ class RunningPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield RunningTable(id="running-table")
-        yield Static(Text(NOTHING_RUNNING), id="running-empty", classes="empty-state")
+        yield EmptyState(Text(NOTHING_RUNNING), id="running-empty", classes="empty-state")
 
     @property
     def table(self) -> RunningTable:

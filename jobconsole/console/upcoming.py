@@ -21,6 +21,7 @@ from jobconsole.console.formatting import (
     status_text,
     trail_text,
 )
+from jobconsole.console.panes import EmptyState
 from jobconsole.console.sync_table import ColumnSpec, SyncTable
 from jobconsole.interface import JobView
 from jobconsole.runs import RunMode
@@ -91,7 +92,7 @@ class UpcomingPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield UpcomingTable(id="upcoming-table")
-        yield Static(Text(NO_JOBS), id="upcoming-empty", classes="empty-state")
+        yield EmptyState(Text(NO_JOBS), id="upcoming-empty", classes="empty-state")
 
     @property
     def table(self) -> UpcomingTable:

@@ -90,6 +90,8 @@ class Dispatcher:
         """Whether anyone listens to run events: without listeners, no event is made."""
         self.paused: set[str] = set()
         """Jobs an operator paused: their occurrences pass without a run (see :meth:`set_paused`)."""
+        self.shutdown_deadline: datetime | None = None
+        """Set at shutdown: when the runs still in progress are given up on (see EngineSnapshot)."""
         self.may_dispatch: Callable[[], bool] = lambda: True
         """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
 
@@ -508,7 +510,9 @@ class Dispatcher:
     # -- shutdown ----------------------------------------------------------------
 
     def begin_shutdown(self, grace: float) -> list[LiveRun]:
-        """Dispatch no more and ask every run in progress to stop; returns those runs."""
+        """Dispatch no more and ask every run in progress to stop; returns those runs.
+
+        The caller says when it gives up on them with :meth:`give_up_at`."""
         self.state = EngineState.STOPPING
         self.changed = True
         self.due.clear()
@@ -517,6 +521,11 @@ class Dispatcher:
         for run in runs:
             self._request_stop(run, "shutdown", grace)
         return runs
+
+    def give_up_at(self, deadline: datetime) -> None:
+        """Say in the snapshots when :meth:`give_up_on_live_runs` comes (a console counts down to it)."""
+        self.shutdown_deadline = deadline
+        self.changed = True
 
     def give_up_on_live_runs(self, grace: float, now: datetime, effects: Effects) -> None:
         """Record the runs still going after the shutdown grace ``stopped``; their late ends are ignored."""

@@ -437,6 +437,7 @@ class JobScheduler:
             if runs:
                 log.info("shutting down: asked %d runs in progress to stop", len(runs))
             wait_for = grace + (self.kill_after_seconds + 1.0 if any(r.child for r in runs) else 0.0)
+            dispatcher.give_up_at(self._clock.now() + timedelta(seconds=wait_for))
             self._timers.call_at(
                 self._clock.monotonic() + wait_for,
                 lambda effects: dispatcher.give_up_on_live_runs(grace, self._clock.now(), effects),

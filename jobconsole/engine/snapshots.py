@@ -214,6 +214,7 @@ class SnapshotBuilder:
             revision=dispatcher.revision,
             store_ok=store_ok,
             pending_records=pending_records,
+            shutdown_deadline=dispatcher.shutdown_deadline,
         )
 
     def _job_inputs(self, dispatcher: Dispatcher) -> dict[str, JobInputs]:

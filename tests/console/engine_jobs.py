@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+released = threading.Event()
+"""Lets :func:`ignore_stop` end (thread runs only: a process run has its own copy)."""
 
 
 def wait_for_stop(stop_event: Any) -> None:
     """Runs until told to stop, as a well-behaved long job does."""
     stop_event.wait(120)
+
+
+def ignore_stop(stop_event: Any) -> None:
+    """Keeps running after its stop_event is set, as a job that never checks it does."""
+    released.wait(120)

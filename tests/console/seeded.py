@@ -183,6 +183,12 @@ class SeededScheduler:
         self.stopped: list[int] = []
         self.started = threading.Event()
         self.shut_down = threading.Event()
+        self.shutdown_gate: threading.Event | None = None
+        """Set: shutdown() first says it is stopping (grace 10 s from ``now``) and waits for this event,
+        as a shutdown waiting for runs that have not stopped yet does."""
+        self.shutdown_deadline: datetime | None = None
+        self.stopping = threading.Event()
+        """Set when a gated shutdown has begun."""
         if jobs:
             self._seed(history_size, running_fractions, extra_states)
 
@@ -351,6 +357,12 @@ class SeededScheduler:
         self.started.set()
 
     def shutdown(self, grace_seconds: float | None = None) -> None:
+        if self.shutdown_gate is not None:
+            with self._lock:
+                self.state = EngineState.STOPPING
+                self.shutdown_deadline = self.now + timedelta(seconds=10 if grace_seconds is None else grace_seconds)
+            self.stopping.set()
+            self.shutdown_gate.wait(30)
         with self._lock:
             for run_id in list(self.active):
                 record = self.records[run_id]
@@ -389,6 +401,7 @@ class SeededScheduler:
                 pending_records=self.pending_records,
                 attached_to=self.attached_to,
                 read_only=self.read_only,
+                shutdown_deadline=self.shutdown_deadline,
             )
 
     def _job_view(self, job: SeedJob) -> JobView:

@@ -14,6 +14,7 @@ from jobconsole.console.job_screen import JobScreen
 from jobconsole.console.main_screen import MainScreen
 from jobconsole.console.run_table import RunTable
 from jobconsole.console.upcoming import UpcomingTable
+from jobconsole.console.stopping import StoppingScreen
 
 OWNERS = [
     JobConsoleApp,
@@ -26,6 +27,7 @@ OWNERS = [
     RunDetailScreen,
     HelpScreen,
     ConfirmModal,
+    StoppingScreen,
 ]
 
 

@@ -82,7 +82,7 @@ async def test_enter_on_a_job_shows_its_next_five_due_times_and_its_real_runs(co
             "Tue 03:00        in 4d 11h",
         ]
         fields = shown(pilot, "#job-fields")
-        assert fields[0].split() == ["Schedule", "every", "day", "at", "03:00", "UTC"]
+        assert fields[0].split() == ["Schedule", "every", "day", "at", "03:00", "(UTC)"]
         assert fields[1].split() == ["Mode", "thread", "·", "timeout", "15m"]
         assert "no finished runs yet" in fields[3]
         await pilot.press("escape")

@@ -14,15 +14,17 @@ from textual.pilot import Pilot
 from jobconsole.console.confirm import ConfirmModal
 from jobconsole.console.history import HistoryTable
 from jobconsole.console.running import RunningTable
+from jobconsole.console.stopping import StoppingScreen
 from jobconsole.console.upcoming import UpcomingTable
 from jobconsole.engine.events import RunStarted
 from jobconsole.engine.scheduler import JobScheduler
-from jobconsole.interface import EngineState
+from jobconsole.interface import EngineSnapshot, EngineState
 from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection
 
 from .conftest import AppFactory
 from .pilot import settle
-from .engine_jobs import wait_for_stop
+from . import engine_jobs
+from .engine_jobs import ignore_stop, wait_for_stop
 
 
 def stored_status(database: Path, run_id: int) -> str:
@@ -101,6 +103,66 @@ async def test_quitting_with_a_run_in_progress_records_it_stopped(console: AppFa
     assert stored_status(database, run.run_id) == "stopped"
 
 
+async def test_q_asks_about_a_run_that_started_after_the_last_refresh(console: AppFactory, tmp_path: Path) -> None:
+    """A run the engine started a moment ago, not yet on screen: q still asks before stopping it."""
+    database = tmp_path / "runs.db"
+    scheduler = JobScheduler(database_url=f"sqlite:///{database}", notifiers=[], grace_seconds=5)
+    scheduler.register("wait_for_stop", wait_for_stop, schedule.every().day.at("03:00"))
+    app = console(scheduler, clock=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.query_one(RunningTable).rows
+        started = await asyncio.to_thread(scheduler.trigger, "wait_for_stop")
+        assert started.ok and started.run_id is not None
+        await asyncio.to_thread(scheduler.settle, include_runs=False)
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question.startswith("1 run is in progress.")
+        assert scheduler.snapshot().state is EngineState.RUNNING
+        await pilot.press("y")
+        await settle(pilot)
+    assert scheduler.snapshot().state is EngineState.STOPPED
+    assert stored_status(database, started.run_id) == "stopped"
+
+
+async def test_stopping_says_which_runs_it_waits_for_and_for_how_long_at_most(
+    console: AppFactory, tmp_path: Path
+) -> None:
+    database = tmp_path / "runs.db"
+    scheduler = JobScheduler(database_url=f"sqlite:///{database}", notifiers=[], grace_seconds=1)
+    scheduler.register("ignore_stop", ignore_stop, schedule.every().day.at("03:00"))
+    app = console(scheduler, clock=None)
+    engine_jobs.released.clear()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            started = await asyncio.to_thread(scheduler.trigger, "ignore_stop")
+            await pilot.press("q")
+            await pilot.press("y")
+            await pilot.pause()
+            assert isinstance(app.screen, StoppingScreen)
+            await asyncio.to_thread(scheduler.settle, include_runs=False)  # the shutdown has begun
+            assert scheduler.snapshot().state is EngineState.STOPPING
+            app.refresh_now()
+            lines = app.screen.text.splitlines()
+            assert lines[:2] == [
+                "Stopping the scheduler…",
+                f"Waiting for 1 run in progress to stop: ignore_stop #{started.run_id}.",
+            ]
+            assert lines[2] in (
+                "At most 1s more; then they are recorded stopped.",
+                "Time is up: they are being recorded stopped.",
+            )
+            # A second shutdown returns when the console's has (after the grace of 1 s); the console exits.
+            await asyncio.to_thread(scheduler.shutdown)
+            await pilot.pause()
+    finally:
+        engine_jobs.released.set()
+    assert scheduler.snapshot().state is EngineState.STOPPED
+    assert stored_status(database, started.run_id) == "stopped"
+
+
 async def test_at_start_the_newest_runs_are_read_once(
     console: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,12 +211,13 @@ async def test_the_console_keeps_redrawing_while_the_engine_loop_is_held_up(cons
             two_refreshes = asyncio.Event()  # at its usual rate (here every 0.2 s), with the loop held up
             refresh_now = app.refresh_now
 
-            def counting_refresh() -> None:
+            def counting_refresh() -> EngineSnapshot | None:
                 nonlocal refreshes
-                refresh_now()
+                snapshot = refresh_now()
                 refreshes += 1
                 if refreshes >= 2:
                     two_refreshes.set()
+                return snapshot
 
             app.refresh_now = counting_refresh  # type: ignore[method-assign]
             await asyncio.wait_for(two_refreshes.wait(), 10)

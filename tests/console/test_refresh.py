@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from jobconsole.console import app as app_module
+from jobconsole.interface import EngineSnapshot
 
 from .conftest import AppFactory
 from .pilot import settle
@@ -17,9 +18,9 @@ def count_refreshes(app: app_module.JobConsoleApp, monkeypatch: pytest.MonkeyPat
     refreshes: list[None] = []
     refresh = app.refresh_now
 
-    def counted() -> None:
+    def counted() -> EngineSnapshot | None:
         refreshes.append(None)
-        refresh()
+        return refresh()
 
     monkeypatch.setattr(app, "refresh_now", counted)
     return refreshes

@@ -161,6 +161,12 @@ def test_a_stubborn_run_at_shutdown_waits_the_grace_on_the_scheduler_clock(make_
     try:
         assert saw_stop.wait(10), "shutdown never set the run's stop_event"
         assert stopper.is_alive()
+        scheduler.settle(include_runs=False)
+        stopping = scheduler.snapshot()
+        # What a console counts down to: the grace on the scheduler's clock.
+        assert stopping.state is EngineState.STOPPING
+        assert stopping.shutdown_deadline == START + timedelta(seconds=600)
+        assert [run.run_id for run in stopping.running] == [run_id]
         clock.advance(600)
         stopper.join(10)
         assert not stopper.is_alive(), "shutdown still waiting after the grace passed on the scheduler's clock"
