@@ -90,7 +90,7 @@ class HistoryTable(RunTable):
     COLUMNS = (
         ColumnSpec("status", "Status", 11, wide_width=12),
         ColumnSpec("run", "Run", 8, wide_width=9),
-        ColumnSpec("job", "Job", 16, wide_width=22),
+        ColumnSpec("job", "Job", 16, wide_width=22, small_width=12),
         ColumnSpec("started", "Started", 11),
         ColumnSpec("duration", "Took", 7),
         ColumnSpec("lines", "Added / seen", 13, wide_only=True),

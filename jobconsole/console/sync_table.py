@@ -40,6 +40,9 @@ CellKey = tuple[object, ...]
 WIDE_FROM = 110
 """Tables at least this wide use their wide layout."""
 
+SMALL_BELOW = 70
+"""Tables narrower than this use their columns' small widths (a 60-column terminal)."""
+
 REPLACE_FROM = 8
 """Rows gone in one sync above which the table is cleared and refilled rather than edited."""
 
@@ -71,6 +74,8 @@ class ColumnSpec:
     wide_only: bool = False
     from_width: int = 0
     """Shown only in a table at least this wide (the least essential columns go first)."""
+    small_width: int | None = None
+    """Content width in a table narrower than SMALL_BELOW (None: ``width``)."""
     wide_label: str | None = None
 
 
@@ -210,7 +215,15 @@ class SyncTable(DataTable[Text]):
             for column in self.COLUMNS
             if (wide or not column.wide_only) and self.size.width >= column.from_width
         ]
-        widths = {column.key: (column.wide_width or column.width) if wide else column.width for column in shown}
+        small = self.size.width < SMALL_BELOW
+        widths = {
+            column.key: (column.wide_width or column.width)
+            if wide
+            else (column.small_width or column.width)
+            if small
+            else column.width
+            for column in shown
+        }
         used = sum(widths.values()) + 2 * self.cell_padding * len(shown)
         for column in shown:
             if column.flex:

@@ -52,9 +52,9 @@ class UpcomingTable(SyncTable):
         ColumnSpec("schedule", "Every", 15, wide_width=22, wide_label="Schedule"),
         ColumnSpec("next", "Next run", 10, wide_width=20),
         ColumnSpec("last", "Last", 11, wide_width=12, wide_only=True),
-        ColumnSpec("mode", "Mode", 4, wide_width=7),
+        ColumnSpec("mode", "Mode", 4, wide_width=7, from_width=66),
         ColumnSpec("timeout", "Timeout", 7),
-        ColumnSpec("trail", "Recent", 6, wide_width=10),
+        ColumnSpec("trail", "Recent", 6, wide_width=10, from_width=72),
     )
     BINDINGS = [
         Binding(
