@@ -88,6 +88,7 @@ class HelpScreen(Screen[None]):
         table.add_row(Text("▲", style=self._palette.tone("warning")), Text("slow: over 2× the job's p95"))
         table.add_row(Text("█", style=self._palette.bars["warning"]), Text("timeout bar: 75 % used"))
         table.add_row(Text("█", style=self._palette.bars["error"]), Text("timeout bar: 90 % used"))
+        table.add_row(Text("failures/24h"), Text("runs failed, timed out or abandoned in the last 24 hours"))
         return Static(
             Group(Text("Symbols", style=self._palette.tone("accent") + Style(bold=True)), table), classes="help-group"
         )
