@@ -14,10 +14,10 @@ import jobconsole
 from jobconsole.errors import JobconsoleError, UsageError
 
 if TYPE_CHECKING:
+    from jobconsole.config import Settings
     from jobconsole.console.app import JobConsoleApp
 
 EXIT_USAGE = 2
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 CONSOLE_MAX_FPS = 240
 """Textual's frame cap for the console, unless TEXTUAL_FPS sets one.
@@ -48,14 +48,16 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from jobconsole.jobs_module import DEMO_JOBS_MODULE
+    from jobconsole.config import LOG_LEVELS
 
-    env = os.environ
+    # No defaults here: a flag not given leaves the setting to the environment, the config file or
+    # the default, in that order (jobconsole.config).
     parser = _Parser(
         prog="jobconsole",
         description="Run scheduled jobs and watch them: a console by default (attached to the database's live "
         "scheduler if there is one), or a headless server with --no-ui. Shell commands: jobconsole "
-        "{jobs,runs,show,trigger,stop,pause,resume,status} --help.",
+        "{jobs,runs,show,trigger,stop,pause,resume,status} --help. Every setting can also be given in "
+        "jobconsole.toml (see --show-config).",
     )
     parser.add_argument("--no-ui", action="store_true", help="run the scheduler in the foreground without the console")
     parser.add_argument(
@@ -65,38 +67,67 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--jobs",
         metavar="MODULE",
-        default=env.get("JOBCONSOLE_JOBS", DEMO_JOBS_MODULE),
-        help="module with setup_scheduled_jobs(); env JOBCONSOLE_JOBS (default: the bundled demo jobs)",
+        help="module with setup_scheduled_jobs(); env JOBCONSOLE_JOBS, [scheduler] jobs (default: the bundled demo jobs)",
     )
-    _db_option(parser)
+    _database_options(parser)
     parser.add_argument(
         "--grace",
         metavar="SECONDS",
         type=_positive_float,
-        default=env.get("JOBCONSOLE_GRACE_SECONDS", "10"),
-        help="how long a process run may take to honour its stop_event before SIGTERM (default 10)",
+        help="how long a process run may take to honour its stop_event before SIGTERM; env JOBCONSOLE_GRACE_SECONDS, "
+        "[scheduler] grace_seconds (default 10)",
     )
     parser.add_argument(
         "--log-level",
         type=str.upper,
-        default=env.get("JOBCONSOLE_LOG_LEVEL", "INFO").upper(),
         choices=LOG_LEVELS,
-        help="env JOBCONSOLE_LOG_LEVEL (default INFO)",
+        help="env JOBCONSOLE_LOG_LEVEL, [log] level (default INFO)",
     )
-    parser.add_argument("--log-file", metavar="PATH", help="also write the log to PATH (the console mode logs only there)")
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="also write the log to PATH (the console mode logs only there); env JOBCONSOLE_LOG_FILE, [log] file",
+    )
+    parser.add_argument(
+        "--show-config",
+        action="store_true",
+        help="print the settings in effect, and where each comes from, as TOML; then exit",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {jobconsole.__version__}")
     return parser
 
 
-def _db_option(parser: argparse.ArgumentParser) -> None:
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    from jobconsole.config import CONFIG_ENV, CONFIG_FILE_NAME
     from jobconsole.store import DEFAULT_DATABASE_URL
 
     parser.add_argument(
         "--db",
         metavar="URL",
-        default=os.environ.get("JOBCONSOLE_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help=f"SQLite or PostgreSQL URL; env JOBCONSOLE_DATABASE_URL (default: {DEFAULT_DATABASE_URL})",
+        help=f"SQLite or PostgreSQL URL; env JOBCONSOLE_DATABASE_URL, [database] url (default: {DEFAULT_DATABASE_URL})",
     )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"the config file; env {CONFIG_ENV} (default: ./{CONFIG_FILE_NAME} if there is one)",
+    )
+
+
+def _load_settings(args: argparse.Namespace) -> Settings:
+    """The settings, flags first; one line and exit 2 if they cannot be used."""
+    from jobconsole.config import ConfigError, load_settings
+
+    flags = {
+        "database.url": args.db,
+        "scheduler.jobs": getattr(args, "jobs", None),
+        "scheduler.grace_seconds": getattr(args, "grace", None),
+        "log.level": getattr(args, "log_level", None),
+        "log.file": getattr(args, "log_file", None),
+    }
+    try:
+        return load_settings(flags, config=args.config)
+    except ConfigError as error:
+        _fail(str(error))
 
 
 def shell_main(argv: Sequence[str]) -> int:
@@ -104,8 +135,9 @@ def shell_main(argv: Sequence[str]) -> int:
     from jobconsole.shell import ShellError, add_commands, run_command
 
     parser = _Parser(prog="jobconsole", description="Look at a scheduler's jobs and runs, and steer it.")
-    add_commands(parser.add_subparsers(dest="command", required=True), _db_option)
+    add_commands(parser.add_subparsers(dest="command", required=True), _database_options)
     args = parser.parse_args(argv)
+    args.db = _load_settings(args).database_url
     try:
         return run_command(args)
     except BrokenPipeError:
@@ -168,6 +200,15 @@ def _attach(store: object, args: argparse.Namespace) -> int | None:
         remote.close()
 
 
+def _share_config_file(settings: Settings) -> None:
+    """Name the config file read in the environment, so that what runs under this command (a job calling
+    notify_job_failure, a process run, a jobconsole started by a job) reads the same settings."""
+    from jobconsole.config import CONFIG_ENV
+
+    if settings.config_file is not None:
+        os.environ[CONFIG_ENV] = str(settings.config_file.resolve())
+
+
 def _start_collecting() -> None:
     """Freeze what start-up made (the collector skips it from now on) and turn collection back on."""
     gc.freeze()
@@ -189,39 +230,50 @@ def _scheduler_main(argv: Sequence[str]) -> int:
     # full collection is a pause in dispatch and drawing. So no collection until everything is set up,
     # then they are frozen out of the collector's way (see _start_collecting).
     gc.disable()
+    args = build_parser().parse_args(argv)
+    settings = _load_settings(args)
+    if args.show_config:
+        from jobconsole.config.show import render_settings
+
+        sys.stdout.write(render_settings(settings))
+        return 0
+    _share_config_file(settings)
+
     from jobconsole.engine.outcome import describe_exception
     from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
     from jobconsole.logs import setup_logging
-    from jobconsole.notify import default_notifiers
+    from jobconsole.notify.dispatch import notifiers_for
     from jobconsole.store import is_in_memory, open_store
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.log_level not in LOG_LEVELS:  # a default from the environment is not checked by argparse
-        parser.error(f"JOBCONSOLE_LOG_LEVEL={args.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
-    demo = args.jobs == DEMO_JOBS_MODULE
+    demo = settings.jobs == DEMO_JOBS_MODULE
     scheduler = jobconsole.scheduler
     try:
         try:
-            setup_logging(args.log_level, demo=demo, log_file=args.log_file, to_stderr=args.no_ui)
+            setup_logging(settings.log_level, demo=demo, log_file=settings.log_file, to_stderr=args.no_ui)
         except OSError as error:
-            raise UsageError(f"cannot write the log file {args.log_file!r}: {error.strerror or error}") from None
-        if is_in_memory(args.db):
-            raise UsageError(f"--db {args.db!r} names no database file, so nothing would be kept; "
+            raise UsageError(f"cannot write the log file {settings.log_file!r}: {error.strerror or error}") from None
+        if settings.config_file is not None:
+            log.info("settings from %s and the environment", settings.config_file)
+        if settings.pending:
+            log.warning("%s: %s read and checked, but not used yet: the alert policy that uses them has not landed",
+                        settings.config_file, ", ".join(settings.pending))
+        database_url = settings.database_url
+        if is_in_memory(database_url):
+            where = settings.origins["database.url"]
+            raise UsageError(f"{where} {database_url!r} names no database file, so nothing would be kept; "
                              "give a path, e.g. sqlite:///jobconsole.db")
-        try:
-            notifiers = default_notifiers(os.environ)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        store = open_store(args.db)
+        store = open_store(database_url)
         if not args.no_ui:
             attached = _attach(store, args)
             if attached is not None:
                 return attached
         elif args.attach or args.read_only:
             raise UsageError("--attach and --read-only are for the console; --no-ui runs a scheduler")
-        scheduler.configure(store=store, notifiers=notifiers, grace_seconds=args.grace, demo=demo)
-        module = load_jobs(args.jobs, scheduler)
+        scheduler.configure(
+            store=store, notifiers=notifiers_for(settings.email), grace_seconds=settings.grace_seconds,
+            state_base=settings.state_dir, demo=demo,
+        )
+        module = load_jobs(settings.jobs, scheduler)
         if getattr(module, "DEMO_JOBS", False):
             scheduler.demo = True
         if args.no_ui:
@@ -234,7 +286,7 @@ def _scheduler_main(argv: Sequence[str]) -> int:
 
         # Claim the database before the console opens, so a second scheduler is refused with one line.
         scheduler.claim()
-        scheduler.configure(process_output=args.log_file or os.devnull)
+        scheduler.configure(process_output=settings.log_file or os.devnull)
         scheduler.prepare_process_runs()
 
         app = make_app(scheduler, embedded=True, collector=IdleCollector(), stop_on_signals=True)

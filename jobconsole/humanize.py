@@ -6,6 +6,20 @@ the size, and within a size the format never does (no ``0s`` beside ``0.0s``).
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+_WRITTEN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_WRITTEN_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """A duration as a person writes one: ``90s``, ``15m``, ``2h``, ``7d``, ``1w``; ValueError otherwise."""
+    match = _WRITTEN.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration such as 30m, 2h or 7d")
+    return timedelta(seconds=float(match.group(1)) * _WRITTEN_UNITS[match.group(2)])
+
 
 def duration(seconds: float | None) -> str:
     """How long something took: ``500ms``, ``4.2s`` (under 10 s), ``45s``, ``2m 05s``, ``1h 02m``, ``3d 04h``."""

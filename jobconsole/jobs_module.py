@@ -15,13 +15,14 @@ import os
 import sys
 from types import ModuleType
 
+from jobconsole.config import DEMO_JOBS_MODULE
 from jobconsole.engine import JobScheduler
 from jobconsole.engine.outcome import describe_exception
 from jobconsole.errors import UsageError
 
 log = logging.getLogger("jobconsole")
 
-DEMO_JOBS_MODULE = "sample_jobs.demo"
+__all__ = ["DEMO_JOBS_MODULE", "import_jobs_module", "load_jobs"]
 
 
 def import_jobs_module(name: str) -> ModuleType:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from jobconsole.humanize import duration
+from jobconsole.humanize import parse_duration as _parse_duration
 from jobconsole.plain_text import strip_control
 from jobconsole.runs import HistoryQuery, RunRecord, RunStatus, ended_by_words
 
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
 COMMANDS = ("jobs", "runs", "show", "trigger", "stop", "pause", "resume", "status")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class ShellError(Exception):
@@ -46,10 +44,10 @@ class ShellError(Exception):
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``2h``, ``7d``, ``1w``."""
-    match = _DURATION.match(text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration such as 30m, 2h or 7d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return _parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _statuses(text: str) -> tuple[RunStatus, ...]:

@@ -18,6 +18,7 @@ from jobconsole.console.formatting import (
     Palette,
     format_countdown,
     format_duration,
+    format_elapsed,
     format_time,
     format_timeout,
     plain,
@@ -84,7 +85,7 @@ def _state(job: JobView, run: LiveRunView | None, stats: JobStats | None, now: d
     if run is not None:
         elapsed = (now - run.started_at).total_seconds()
         word, tone = ACTIVE_STATE_WORDS[run.state]
-        text = plain(f"▶ {word} #{run.run_id} for {format_duration(float(int(elapsed)))}", style=palette.tone(tone))
+        text = plain(f"▶ {word} #{run.run_id} for {format_elapsed(elapsed)}", style=palette.tone(tone))
         if stats is not None and stats.is_slow(elapsed):
             text.append(f"  {SLOW_MARK} slow", style=palette.tone("warning"))
         if job.paused:

@@ -66,7 +66,8 @@ class JobScheduler:
     ``kill_after_seconds`` how long after SIGTERM before SIGKILL.
     ``lease_seconds`` is how long the scheduler's lease on the database lasts
     unless renewed (every 2 s): how soon a standby takes over from a leader
-    that died.
+    that died. ``state_base`` is where the database's state directory (start
+    journal, spool) goes, instead of ``$JOBCONSOLE_STATE_DIR`` or the XDG default.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class JobScheduler:
         process_output: str | None = None,
         demo: bool = False,
         lease_seconds: float = LEASE_SECONDS,
+        state_base: str | os.PathLike[str] | None = None,
     ) -> None:
         self._store = store
         self._owns_store = False
@@ -95,6 +97,7 @@ class JobScheduler:
         self.spool_dir = Path(spool_dir) if spool_dir is not None else None
         """Local state for the database (spool, start journal); None: its directory under the state base
         (see :mod:`jobconsole.engine.state_dir`)."""
+        self.state_base = state_base
         self._database_id = ""
         self._host = socket.gethostname()
         self._pid = os.getpid()
@@ -176,6 +179,7 @@ class JobScheduler:
         spool_dir: str | os.PathLike[str] | None = None,
         process_output: str | None = None,
         demo: bool | None = None,
+        state_base: str | os.PathLike[str] | None = None,
     ) -> None:
         """Set options before :meth:`start` (for the module-level default scheduler)."""
         if self._started_once:
@@ -192,6 +196,8 @@ class JobScheduler:
             self.kill_after_seconds = kill_after_seconds
         if spool_dir is not None:
             self.spool_dir = Path(spool_dir)
+        if state_base is not None:
+            self.state_base = state_base
         if process_output is not None:
             self._dispatcher.process_output = process_output
         if demo is not None:
@@ -330,7 +336,7 @@ class JobScheduler:
         term = seat.term
         now = self._clock.now()
         database_id = self._database_id = store.database_id()
-        state = self.spool_dir = self.spool_dir or state_directory(database_id)
+        state = self.spool_dir = self.spool_dir or state_directory(database_id, base=self.state_base)
         cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
         found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences)
         if store.persistent:

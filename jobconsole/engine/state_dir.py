@@ -17,9 +17,11 @@ LEGACY_SPOOL_DIR = ".jobconsole-spool"
 """Where releases before 0.2 kept the spool: in the working directory."""
 
 
-def state_directory(database_id: str, environ: Mapping[str, str] = os.environ) -> Path:
-    """The state directory of the database ``database_id`` (not created here)."""
-    base = environ.get("JOBCONSOLE_STATE_DIR")
+def state_directory(
+    database_id: str, environ: Mapping[str, str] = os.environ, base: str | os.PathLike[str] | None = None
+) -> Path:
+    """The state directory of the database ``database_id`` (not created here), under ``base`` if given."""
+    base = base or environ.get("JOBCONSOLE_STATE_DIR")
     if base:
         return Path(base) / database_id
     xdg = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")

@@ -12,7 +12,7 @@ import logging
 import socket
 from datetime import UTC, datetime
 
-from jobconsole.notify.dispatch import NotifierSet, default_notifiers, deliver
+from jobconsole.notify.dispatch import NotifierSet, default_notifiers, deliver, notifiers_for
 from jobconsole.notify.email import EmailNotifier, SmtpSettings, send_email
 from jobconsole.notify.log import LogNotifier
 from jobconsole.notify.notice import FailureNotice, Notifier
@@ -25,16 +25,20 @@ def notify_job_failure(job_name: str, error: BaseException | str) -> None:
     """Tell the default notifiers (log, and email when configured) that ``job_name`` failed.
 
     The original system's entry point, for code that reports failures itself.
-    It sends synchronously, so it returns once the email is sent or has
-    failed, and it never raises: a delivery problem is logged.
+    Email is configured as for the ``jobconsole`` command: ``JOBCONSOLE_SMTP_*``,
+    else ``[notify.email]`` in the config file (the one the command read, when
+    called in one of its jobs). It sends synchronously, so it returns once the
+    email is sent or has failed, and it never raises: a delivery problem is logged.
     """
+    from jobconsole.config import ConfigError, load_settings
+
     try:
         notice = FailureNotice.from_error(
             job_name, error, status=RunStatus.FAILED, finished_at=datetime.now(UTC), host=socket.gethostname()
         )
         try:
-            notifiers = default_notifiers()
-        except ValueError as bad_settings:
+            notifiers = notifiers_for(load_settings().email)
+        except ConfigError as bad_settings:
             logger.error("email notification is off: %s", bad_settings)
             notifiers = [LogNotifier()]
         deliver(notifiers, notice)
@@ -51,6 +55,7 @@ __all__ = [
     "SmtpSettings",
     "default_notifiers",
     "deliver",
+    "notifiers_for",
     "notify_job_failure",
     "send_email",
 ]

@@ -27,10 +27,14 @@ def default_notifiers(environ: Mapping[str, str] = os.environ) -> list[Notifier]
 
     Raises ValueError naming the variable when the SMTP settings are malformed.
     """
+    return notifiers_for(SmtpSettings.from_env(environ))
+
+
+def notifiers_for(email: SmtpSettings | None) -> list[Notifier]:
+    """The log, plus email when ``email`` is given."""
     notifiers: list[Notifier] = [LogNotifier()]
-    settings = SmtpSettings.from_env(environ)
-    if settings is not None:
-        notifiers.append(EmailNotifier(settings))
+    if email is not None:
+        notifiers.append(EmailNotifier(email))
     return notifiers
 
 

@@ -14,7 +14,7 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from jobconsole.notify.notice import FailureNotice
 
@@ -27,6 +27,8 @@ Security = Literal["starttls", "ssl", "none"]
 SECURITY_MODES: tuple[str, ...] = get_args(Security)
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 ENV_PREFIX = "JOBCONSOLE_SMTP_"
+SETTING_KEYS = ("host", "port", "security", "user", "password", "from", "to", "timeout")
+"""The SMTP settings, as keys of a config file's ``[notify.email]`` and after ``JOBCONSOLE_SMTP_``."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class SmtpSettings:
         if security not in SECURITY_MODES:
             raise ValueError(f"{ENV_PREFIX}SECURITY must be one of {', '.join(SECURITY_MODES)}; got {security!r}")
 
-        port = DEFAULT_PORTS[security]
+        port: int | None = None
         if raw_port := get("PORT"):
             try:
                 port = int(raw_port)
@@ -97,20 +99,7 @@ class SmtpSettings:
                 raise ValueError(f"{ENV_PREFIX}PORT must be a port number between 1 and 65535; got {raw_port!r}")
 
         recipients = tuple(address.strip() for address in get("TO").split(",") if address.strip())
-        if not recipients:
-            raise ValueError(
-                f"{ENV_PREFIX}TO is not set although {ENV_PREFIX}HOST is: give the addresses to notify, comma separated"
-            )
-
-        user = get("USER") or None
-        # Passwords may legitimately start or end with spaces, so this one is not stripped.
-        password = environ.get(ENV_PREFIX + "PASSWORD") or None
-        if password and not user:
-            raise ValueError(f"{ENV_PREFIX}PASSWORD is set but {ENV_PREFIX}USER is not: set both, or neither")
-        if user and not password:
-            raise ValueError(f"{ENV_PREFIX}USER is set but {ENV_PREFIX}PASSWORD is not: set both, or neither")
-
-        timeout = 10.0
+        timeout: float | None = None
         if raw_timeout := get("TIMEOUT"):
             try:
                 timeout = float(raw_timeout)
@@ -119,15 +108,45 @@ class SmtpSettings:
             if not (math.isfinite(timeout) and timeout > 0):
                 raise ValueError(f"{ENV_PREFIX}TIMEOUT must be a positive number of seconds; got {raw_timeout!r}")
 
+        values = {
+            "host": host, "port": port, "security": security, "user": get("USER") or None,
+            # Passwords may legitimately start or end with spaces, so this one is not stripped.
+            "password": environ.get(ENV_PREFIX + "PASSWORD") or None,
+            "from": get("FROM") or None, "to": recipients, "timeout": timeout,
+        }
+        return cls.from_values(values, {key: ENV_PREFIX + key.upper() for key in SETTING_KEYS})
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any], names: Mapping[str, str]) -> SmtpSettings | None:
+        """Settings from values already read and typed, wherever they were set (the environment, a config file).
+
+        ``values`` has the keys of :data:`SETTING_KEYS` (absent or None: not set);
+        this applies the defaults and the rules that tie the values together,
+        and ``names`` says how to call each key in an error (a variable, a key
+        in a file). None when no host is set: email is off.
+        """
+        host = values.get("host")
+        if not host:
+            return None
+        security = values.get("security") or "starttls"
+        recipients = tuple(values.get("to") or ())
+        if not recipients:
+            raise ValueError(f"{names['to']} is not set although {names['host']} is: give the addresses to notify")
+        user, password = values.get("user"), values.get("password")
+        if password and not user:
+            raise ValueError(f"{names['password']} is set but {names['user']} is not: set both, or neither")
+        if user and not password:
+            raise ValueError(f"{names['user']} is set but {names['password']} is not: set both, or neither")
+        timeout = values.get("timeout")
         return cls(
             host=host,
-            port=port,
-            security=cast(Security, security),
+            port=values.get("port") or DEFAULT_PORTS[security],
+            security=security,
             user=user,
             password=password,
-            sender=get("FROM") or default_sender(user),
+            sender=values.get("from") or default_sender(user),
             recipients=recipients,
-            timeout=timeout,
+            timeout=10.0 if timeout is None else timeout,
         )
 
 

@@ -19,17 +19,21 @@ from sqlalchemy.pool import StaticPool
 from jobconsole.store.errors import StoreConfigError, StoreUnavailableError, is_unavailable, one_line_reason
 from jobconsole.store.migrations import upgrade_schema
 from jobconsole.store.repository import RunStore
+from jobconsole.store.schemes import canonical_url
 from jobconsole.store.urls import redact_url, url_secret
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 5.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 
 _SUPPORTED_DRIVERS = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg2"}}
-_EXAMPLES = "use sqlite:///path/to/jobconsole.db or postgresql+psycopg2://user:password@host:5432/dbname"
+_EXAMPLES = "use sqlite:///path/to/jobconsole.db or postgresql://user:password@host:5432/dbname"
+
+
 def parse_database_url(url: str) -> URL:
-    """Check that ``url`` is well formed and names a supported backend and driver; fill in the driver."""
+    """Check that ``url`` is well formed and names a supported backend and driver; fill in the driver
+    (``postgres://`` and ``postgresql://`` mean psycopg2, see :mod:`jobconsole.store.schemes`)."""
     try:
-        parsed = make_url(url)
+        parsed = make_url(canonical_url(url))
     except (sa_exc.ArgumentError, ValueError) as error:
         raise StoreConfigError(f"malformed database URL {redact_url(url)!r}: {_EXAMPLES}") from error
     if parsed.port is not None and not 0 < parsed.port < 65536:
@@ -38,11 +42,8 @@ def parse_database_url(url: str) -> URL:
     drivers = _SUPPORTED_DRIVERS.get(backend)
     if drivers is None or (driver and driver not in drivers):
         raise StoreConfigError(
-            f"unsupported database URL {redact_url(parsed)}: jobconsole stores runs in SQLite or PostgreSQL (psycopg2); {_EXAMPLES}"
+            f"unsupported database URL {redact_url(url)}: jobconsole stores runs in SQLite or PostgreSQL (psycopg2); {_EXAMPLES}"
         )
-    if backend == "postgresql" and not driver:
-        # SQLAlchemy 2.1 would pick psycopg 3, which jobconsole does not install.
-        return parsed.set(drivername="postgresql+psycopg2")
     return parsed
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from jobconsole.runs import EndedBy, HistoryQuery, PageDirection, RunMode, RunRecord, RunStatus, TriggeredBy
+from jobconsole.store.schemes import POSTGRES_SCHEME, canonical_url
 
 DEFAULT_DATABASE_URL = "sqlite:///jobconsole.db"
 """The embedded default: a SQLite file in the current directory."""
@@ -34,6 +35,7 @@ class LightReadUnavailable(Exception):
 
 
 def _connect(url: str) -> tuple[str, Any]:
+    url = canonical_url(url)
     scheme, _, rest = url.partition("://")
     if scheme == "sqlite":
         path = rest[1:] if rest.startswith("/") else None
@@ -43,7 +45,7 @@ def _connect(url: str) -> tuple[str, Any]:
             return "sqlite", sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5.0)
         except sqlite3.Error as error:
             raise LightReadUnavailable(str(error)) from None
-    if scheme in ("postgresql", "postgresql+psycopg2"):
+    if scheme == POSTGRES_SCHEME:
         try:
             import psycopg2
         except ImportError:

@@ -37,7 +37,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         (["--bogus"], {}, "unrecognized arguments: --bogus"),
         ([], {"JOBCONSOLE_SMTP_HOST": "127.0.0.1", "JOBCONSOLE_SMTP_PORT": "smtp"}, "JOBCONSOLE_SMTP_PORT"),
         (["--db", f"postgresql://user@127.0.0.1:{_closed_port()}/db?password=s3cret"], {}, "cannot reach database"),
-        ([], {"JOBCONSOLE_LOG_LEVEL": "TRACE"}, "JOBCONSOLE_LOG_LEVEL='TRACE' is not one of DEBUG, INFO, WARNING, ERROR"),
+        ([], {"JOBCONSOLE_LOG_LEVEL": "TRACE"}, "JOBCONSOLE_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'TRACE'"),
         (["--log-level", "trace"], {}, "argument --log-level: invalid choice: 'TRACE'"),
         (["--log-file", "/nonexistent-dir/jobconsole.log"], {}, "cannot write the log file '/nonexistent-dir/jobconsole.log'"),
         (["--log-file", "/"], {}, "cannot write the log file '/': Is a directory"),
