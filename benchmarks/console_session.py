@@ -55,7 +55,8 @@ def focus_history(session: PtySession) -> None:
         raise MeasurementError("could not move the focus to the History pane with tab")
 
 
-HISTORY_TITLE = "─History"
+HISTORY_TITLES = ("─History", "━History")
+"""The History pane's top rule with its title: light, or heavy while it has the focus."""
 FAILURE_WORDS = frozenset({"failed", "timed out", "abandoned"})
 """The status words the "failures" filter shows: the statuses whose ``success`` is false."""
 NO_MATCH = "No runs match this filter"
@@ -103,10 +104,10 @@ def read_history(lines: Sequence[str]) -> HistoryScreen | None:
 
     Columns are found by the table's header (Status, Run, Job, Started).
     """
-    top = next((y for y, line in enumerate(lines) if line.startswith(HISTORY_TITLE)), None)
+    top = next((y for y, line in enumerate(lines) if line.startswith(HISTORY_TITLES)), None)
     if top is None:
         return None
-    title = lines[top][1:].rstrip().rstrip("─")
+    title = lines[top][1:].rstrip().rstrip("─━")
     body = lines[top + 1 : len(lines) - 1]
     no_match = any(NO_MATCH in line for line in body)
     header = next((y for y, line in enumerate(body) if all(word in line for word in HEADER_WORDS)), None)
@@ -315,7 +316,7 @@ def filter_by_job(session: PtySession, view: HistoryView, timeout: float = 60.0)
 
 def _typed(lines: Sequence[str], part: str) -> bool:
     """The line under History's title (the filter's input) reads ``part``."""
-    top = next((y for y, line in enumerate(lines) if line.startswith(HISTORY_TITLE)), None)
+    top = next((y for y, line in enumerate(lines) if line.startswith(HISTORY_TITLES)), None)
     return top is not None and top + 1 < len(lines) and lines[top + 1].strip() == part
 
 

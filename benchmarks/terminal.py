@@ -253,8 +253,12 @@ def run_ids(text: str) -> set[int]:
 PANES = ("Upcoming", "Running", "History")
 
 
+FOCUSED_RULE = "━"
+"""The focused pane's top rule (console.tcss); the others' is "─"."""
+
+
 def focused_pane(session: PtySession) -> str | None:
-    """The pane whose title is drawn in the accent colour (the other titles share one colour)."""
+    """The pane whose top rule is heavy, or whose title is drawn in the accent colour (the other titles share one)."""
     return session.observe(lambda: focused_pane_unlocked(session))
 
 
@@ -275,10 +279,15 @@ def focus_pane(session: PtySession, name: str, footer_word: str, tries: int = 6,
 
 
 def focused_pane_unlocked(session: PtySession) -> str | None:
-    """:func:`focused_pane` for use where the session's lock is held (``wait_for``, ``observe``)."""
+    """:func:`focused_pane` for use where the session's lock is held (``wait_for``, ``observe``).
+
+    The focused pane's top rule is heavy (``━History``); failing that, its title has the odd colour.
+    """
     colours: dict[str, str] = {}
     for y, line in enumerate(session.screen.display):
         for name in PANES:
+            if line.startswith(FOCUSED_RULE + name):
+                return name
             if line.startswith("─" + name):
                 colours[name] = session.screen.buffer[y][1].fg
     counts: dict[str, int] = {}
