@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from jobconsole.alert_state import AlertState
 from jobconsole.engine.clock import Clock
 from jobconsole.engine.dispatch import Effects
 from jobconsole.engine.events import RunEvent
@@ -71,6 +72,10 @@ class HandOver:
         if effects.records and self.recorder is not None:
             self._count_submitted(len(effects.records))
             self.recorder.submit_many(effects.records)
+        if effects.alerts and self.recorder is not None:
+            # After the rows of the runs that changed them, in the same order to the database.
+            self._count_submitted(len(effects.alerts))
+            self.recorder.submit_many(effects.alerts)
         if effects.tasks:
             self._pool.submit_many(effects.tasks)
 
@@ -78,8 +83,9 @@ class HandOver:
         """After the publish: waiters, notifiers and listeners hear of the change."""
         for done in effects.done:
             done.set()
-        for record in effects.notices:
-            self.notify(record)
+        if effects.notices and self.notifiers is not None:
+            for notice in effects.notices:
+                self.notifiers.notify(notice)
         for event in effects.events:
             self.emit(event)
 
@@ -99,7 +105,7 @@ class HandOver:
     def close(
         self,
         flush_seconds: float,
-        spool: Callable[[list[RunRecord | RunUpdate]], None],
+        spool: Callable[[list[RunRecord | RunUpdate | AlertState]], None],
         on_loop: Callable[[Callable[[Effects], None]], object],
     ) -> bool:
         """At shutdown, once no run is in progress: write what the recorder holds (waiting up to
@@ -107,7 +113,7 @@ class HandOver:
         loop's thread, which empties it as the recorder catches up) and the notifiers. Whether the
         database refused this scheduler's writes because another one leads now."""
         fenced = False
-        left: list[RunRecord | RunUpdate] = []
+        left: list[RunRecord | RunUpdate | AlertState] = []
         if self.recorder is not None:
             left = self.recorder.close(flush_seconds)
             fenced = self.recorder.fenced is not None
@@ -127,6 +133,7 @@ class HandOver:
         return fenced
 
     def notify(self, record: RunRecord) -> None:
+        """A run found abandoned: notified as it is, outside the alert policy."""
         if self.notifiers is not None:
             self.notifiers.notify(FailureNotice.from_record(record))
 
