@@ -10,8 +10,10 @@ unless the URL sets them.
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,7 +52,9 @@ class ServiceNotifier:
             NoticeKind.OVERDUE: apprise.NotifyType.WARNING,
         }
         self._apprise = apprise.Apprise()
-        if not self._apprise.add(with_timeouts(url, timeout)):
+        with _apprise_quiet():  # it would log the URL it cannot read; the ValueError below says it once
+            added = self._apprise.add(with_timeouts(url, timeout))
+        if not added:
             raise ValueError(
                 f"notification URL {public_form(url)} is not one apprise can send to: check its scheme and fields "
                 "(see https://github.com/caronc/apprise/wiki)"
@@ -100,6 +104,17 @@ def with_timeouts(url: str, timeout: float) -> str:
 def public_form(url: str) -> str:
     """What a log line may show of a URL that apprise could not read: its scheme alone."""
     return url.split("://", 1)[0] + "://…" if "://" in url else "(not a URL)"
+
+
+@contextmanager
+def _apprise_quiet() -> Iterator[None]:
+    quiet = logging.getLogger("apprise")
+    drop_all = logging.Filter("\0")  # a name no logger has: every record is dropped
+    quiet.addFilter(drop_all)
+    try:
+        yield
+    finally:
+        quiet.removeFilter(drop_all)
 
 
 def _apprise() -> Any:
