@@ -49,6 +49,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from jobconsole.jobs_module import DEMO_JOBS_MODULE
+    from jobconsole.metrics.options import add_metrics_options
 
     env = os.environ
     parser = _Parser(
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="env JOBCONSOLE_LOG_LEVEL (default INFO)",
     )
     parser.add_argument("--log-file", metavar="PATH", help="also write the log to PATH (the console mode logs only there)")
+    add_metrics_options(parser, env)
     parser.add_argument("--version", action="version", version=f"%(prog)s {jobconsole.__version__}")
     return parser
 
@@ -192,7 +194,9 @@ def _scheduler_main(argv: Sequence[str]) -> int:
     from jobconsole.engine.outcome import describe_exception
     from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
     from jobconsole.logs import setup_logging
+    from jobconsole.metrics.options import serve_metrics
     from jobconsole.notify import default_notifiers
+    from jobconsole.notify.settings import reminder_from_env, urls_from_env
     from jobconsole.store import is_in_memory, open_store
 
     parser = build_parser()
@@ -211,6 +215,7 @@ def _scheduler_main(argv: Sequence[str]) -> int:
                              "give a path, e.g. sqlite:///jobconsole.db")
         try:
             notifiers = default_notifiers(os.environ)
+            reminder, notify_urls = reminder_from_env(os.environ), urls_from_env(os.environ)
         except ValueError as error:
             raise UsageError(str(error)) from None
         store = open_store(args.db)
@@ -221,14 +226,23 @@ def _scheduler_main(argv: Sequence[str]) -> int:
         elif args.attach or args.read_only:
             raise UsageError("--attach and --read-only are for the console; --no-ui runs a scheduler")
         scheduler.configure(store=store, notifiers=notifiers, grace_seconds=args.grace, demo=demo)
+        try:
+            scheduler.configure(alert_reminder=reminder, notify_urls=notify_urls)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         module = load_jobs(args.jobs, scheduler)
         if getattr(module, "DEMO_JOBS", False):
             scheduler.demo = True
+        metrics = serve_metrics(scheduler, args.metrics_host, args.metrics_port)
         if args.no_ui:
             from jobconsole.headless import run_headless
 
             _start_collecting()
-            return run_headless(scheduler)
+            try:
+                return run_headless(scheduler)
+            finally:
+                if metrics is not None:
+                    metrics.close()
         make_app = import_console()
         from jobconsole.console.gc_pacer import IdleCollector
 

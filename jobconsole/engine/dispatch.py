@@ -29,6 +29,7 @@ from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.recorder import Pending
 from jobconsole.engine.stopping import StopPolicy, final_status
+from jobconsole.engine.tally import RunTally
 from jobconsole.humanize import limit
 from jobconsole.engine.timers import Deadlines, TimerHandle, Timers
 from jobconsole.interface import LiveState, CommandResult, EngineState
@@ -106,6 +107,8 @@ class Dispatcher:
         """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
         self.alerts = AlertPolicy(origin[0])
         self._overdue_check: TimerHandle | None = None
+        self.tally: RunTally | None = None
+        """Counts ended runs for the metrics, when they are on (see :mod:`jobconsole.engine.tally`)."""
 
     # -- jobs ------------------------------------------------------------------
 
@@ -350,6 +353,8 @@ class Dispatcher:
             missed_count=missed_count,
         )
         self.recent[spec.name].append(status)
+        if self.tally is not None:
+            self.tally.run_ended(spec.name, status, None, None)
         self._touch(spec.name)
         self._history_changed()
         effects.records.append(record)
@@ -524,6 +529,8 @@ class Dispatcher:
         if not run.timed_out:
             self._deadlines.forget(lambda: [(r.deadline_mono, r.run_id) for r in self.live.values()])
         self.recent[name].append(status)
+        if self.tally is not None:
+            self.tally.run_ended(name, status, run.started_at, now)
         if status.is_failure:
             self.failures.append(now)
         self.dirty_jobs.add(name)

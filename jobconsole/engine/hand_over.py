@@ -22,6 +22,7 @@ from jobconsole.engine.journal import StartJournal
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.tally import RunTally
 from jobconsole.notify.dispatch import NotifierSet
 from jobconsole.notify.notice import FailureNotice
 from jobconsole.runs import RunRecord, RunUpdate
@@ -52,6 +53,8 @@ class HandOver:
         self.recorder: RunRecorder | None = None
         self.notifiers: NotifierSet | None = None
         self.listeners: list[Callable[[RunEvent], None]] = []
+        self.tally: RunTally | None = None
+        """Counts how late scheduled runs start, for the metrics, when they are on."""
 
     def prepare(self, effects: Effects) -> None:
         """For a batch made ahead of its due time: the journal's lines, written at its release."""
@@ -78,6 +81,8 @@ class HandOver:
             self.recorder.submit_many(effects.alerts)
         if effects.tasks:
             self._pool.submit_many(effects.tasks)
+            if self.tally is not None:
+                self.tally.runs_started(effects.tasks)
 
     def late(self, effects: Effects) -> None:
         """After the publish: waiters, notifiers and listeners hear of the change."""
