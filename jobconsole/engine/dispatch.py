@@ -63,6 +63,7 @@ class Effects:
     """Alert-policy states to store after ``records`` (made only when there are some: most turns have none)."""
 
     def store_alert(self, state: AlertState) -> None:
+        """Have the recorder store ``state`` after this turn's rows."""
         if self.alerts is None:
             self.alerts = []
         self.alerts.append(state)
@@ -106,7 +107,9 @@ class Dispatcher:
         self.may_dispatch: Callable[[], bool] = lambda: True
         """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
         self.alerts = AlertPolicy(origin[0])
+        """Which ends of runs, and which silences, become notices (see :mod:`jobconsole.engine.alerts`)."""
         self._overdue_check: TimerHandle | None = None
+        """The timer that next looks for jobs gone too long without a success, while any is watched."""
         self.tally: RunTally | None = None
         """Counts ended runs for the metrics, when they are on (see :mod:`jobconsole.engine.tally`)."""
 

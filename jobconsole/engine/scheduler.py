@@ -452,7 +452,11 @@ class JobScheduler:
         Raises ValueError naming a bad setting of the environment.
         """
         reminder = self._alert_reminder or reminder_from_env(os.environ) or DEFAULT_REMINDER
-        self._loop.call(lambda _e: setattr(self._dispatcher.alerts, "reminder", reminder))
+
+        def set_reminder(_effects: Effects) -> None:
+            self._dispatcher.alerts.reminder = reminder
+
+        self._loop.call(set_reminder)
         if self._notifier_list is not None:
             return [*self._notifier_list, *(self._services or ())]
         services = self._services if self._services is not None else service_notifiers(urls_from_env(os.environ))
