@@ -49,6 +49,7 @@ def _positive_float(text: str) -> float:
 
 def build_parser() -> argparse.ArgumentParser:
     from jobconsole.config import LOG_LEVELS
+    from jobconsole.metrics.options import add_metrics_options
 
     # No defaults here: a flag not given leaves the setting to the environment, the config file or
     # the default, in that order (jobconsole.config).
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the settings in effect, and where each comes from, as TOML; then exit",
     )
+    add_metrics_options(parser)
     parser.add_argument("--version", action="version", version=f"%(prog)s {jobconsole.__version__}")
     return parser
 
@@ -123,6 +125,8 @@ def _load_settings(args: argparse.Namespace) -> Settings:
         "scheduler.grace_seconds": getattr(args, "grace", None),
         "log.level": getattr(args, "log_level", None),
         "log.file": getattr(args, "log_file", None),
+        "metrics.port": getattr(args, "metrics_port", None),
+        "metrics.host": getattr(args, "metrics_host", None),
     }
     try:
         return load_settings(flags, config=args.config)
@@ -243,6 +247,7 @@ def _scheduler_main(argv: Sequence[str]) -> int:
     from jobconsole.jobs_module import DEMO_JOBS_MODULE, load_jobs
     from jobconsole.logs import setup_logging
     from jobconsole.notify.dispatch import notifiers_for
+    from jobconsole.metrics.options import serve_metrics
     from jobconsole.store import is_in_memory, open_store
 
     demo = settings.jobs == DEMO_JOBS_MODULE
@@ -254,9 +259,6 @@ def _scheduler_main(argv: Sequence[str]) -> int:
             raise UsageError(f"cannot write the log file {settings.log_file!r}: {error.strerror or error}") from None
         if settings.config_file is not None:
             log.info("settings from %s and the environment", settings.config_file)
-        if settings.pending:
-            log.warning("%s: %s read and checked, but not used yet: the alert policy that uses them has not landed",
-                        settings.config_file, ", ".join(settings.pending))
         database_url = settings.database_url
         if is_in_memory(database_url):
             where = settings.origins["database.url"]
@@ -273,14 +275,25 @@ def _scheduler_main(argv: Sequence[str]) -> int:
             store=store, notifiers=notifiers_for(settings.email), grace_seconds=settings.grace_seconds,
             state_base=settings.state_dir, demo=demo,
         )
+        try:
+            scheduler.configure(
+                alert_reminder=settings.alerts.reminder_interval, notify_urls=settings.alerts.webhook_urls
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
         module = load_jobs(settings.jobs, scheduler)
         if getattr(module, "DEMO_JOBS", False):
             scheduler.demo = True
+        metrics = serve_metrics(scheduler, settings.metrics_host, settings.metrics_port)
         if args.no_ui:
             from jobconsole.headless import run_headless
 
             _start_collecting()
-            return run_headless(scheduler)
+            try:
+                return run_headless(scheduler)
+            finally:
+                if metrics is not None:
+                    metrics.close()
         make_app = import_console()
         from jobconsole.console.gc_pacer import IdleCollector
 

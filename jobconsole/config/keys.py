@@ -17,20 +17,15 @@ slow every shell command down."""
 
 
 class Key:
-    """One setting. ``table`` and ``name`` place it in the file (``[scheduler] grace_seconds``).
+    """One setting. ``table`` and ``name`` place it in the file (``[scheduler] grace_seconds``)."""
 
-    ``pending``: read and checked, but nothing uses it yet; it takes effect once
-    the alert policy lands (issue 13).
-    """
-
-    __slots__ = ("table", "name", "kind", "default", "env", "flag", "pending")
+    __slots__ = ("table", "name", "kind", "default", "env", "flag")
 
     def __init__(
-        self, table: str, name: str, kind: Kind, default: Any = None, env: str | None = None, flag: str | None = None,
-        *, pending: bool = False,
+        self, table: str, name: str, kind: Kind, default: Any = None, env: str | None = None, flag: str | None = None
     ) -> None:
         self.table, self.name, self.kind, self.default = table, name, kind, default
-        self.env, self.flag, self.pending = env, flag, pending
+        self.env, self.flag = env, flag
 
     @property
     def id(self) -> str:
@@ -64,9 +59,11 @@ KEYS: tuple[Key, ...] = (
     _smtp("from", Text("an address")),
     _smtp("to", Addresses()),
     _smtp("timeout", Seconds()),
-    Key("notify.webhook", "urls", Urls(), (), pending=True),
-    Key("alerts", "reminder_interval", Duration(), timedelta(hours=1), pending=True),
+    Key("notify.webhook", "urls", Urls(), (), "JOBCONSOLE_NOTIFY_URLS"),
+    Key("alerts", "reminder_interval", Duration(), timedelta(hours=1), "JOBCONSOLE_ALERT_REMINDER"),
+    Key("metrics", "port", Port(allow_off=True), 0, "JOBCONSOLE_METRICS_PORT", "--metrics-port"),
+    Key("metrics", "host", Text("an address"), "127.0.0.1", "JOBCONSOLE_METRICS_HOST", "--metrics-host"),
 )
 
 BY_ID = {key.id: key for key in KEYS}
-TABLES = {"database", "scheduler", "log", "notify", "notify.email", "notify.webhook", "alerts"}
+TABLES = {"database", "scheduler", "log", "notify", "notify.email", "notify.webhook", "alerts", "metrics"}

@@ -77,7 +77,12 @@ class Seconds:
 
 
 class Port:
-    """A TCP port number."""
+    """A TCP port number; with ``allow_off``, 0 too (the service is off)."""
+
+    __slots__ = ("allow_off",)
+
+    def __init__(self, *, allow_off: bool = False) -> None:
+        self.allow_off = allow_off
 
     def from_toml(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -88,14 +93,16 @@ class Port:
         try:
             value = int(text)
         except ValueError:
-            raise ValueError(f"must be a port number between 1 and 65535, not {text!r}") from None
+            raise ValueError(f"must be {self._wanted()}, not {text!r}") from None
         return self._checked(value, repr(text))
 
-    @staticmethod
-    def _checked(value: int, as_given: str) -> int:
-        if not 0 < value < 65536:
-            raise ValueError(f"must be a port number between 1 and 65535, not {as_given}")
+    def _checked(self, value: int, as_given: str) -> int:
+        if not (0 if self.allow_off else 1) <= value < 65536:
+            raise ValueError(f"must be {self._wanted()}, not {as_given}")
         return value
+
+    def _wanted(self) -> str:
+        return "a port number between 1 and 65535" + (", or 0 for off" if self.allow_off else "")
 
 
 class Choice:
@@ -175,7 +182,8 @@ class Urls:
         return tuple(url.strip() for url in value)
 
     def from_text(self, text: str) -> tuple[str, ...]:
-        return self.from_toml([item for item in text.split(",") if item.strip()])
+        # Commas or spaces between them, as JOBCONSOLE_NOTIFY_URLS is documented: a URL holds neither.
+        return self.from_toml(text.replace(",", " ").split())
 
 
 Kind = Text | Seconds | Port | Choice | Addresses | Duration | Urls

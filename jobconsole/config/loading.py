@@ -69,6 +69,8 @@ def load_settings(
         log_file=values["log.file"],
         email=_email(values, origins),
         alerts=AlertSettings(values["alerts.reminder_interval"], values["notify.webhook.urls"]),
+        metrics_port=values["metrics.port"],
+        metrics_host=values["metrics.host"],
         config_file=path,
         values=values,
         origins=origins,

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jobconsole.config.keys import KEYS
 
 if TYPE_CHECKING:
     from jobconsole.notify.email import SmtpSettings
@@ -18,7 +17,7 @@ DEFAULT_ORIGIN = "default"
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """``[alerts]`` and ``[notify.webhook]``: read and checked, used once the alert policy lands (issue 13).
+    """``[alerts]`` and ``[notify.webhook]``: the alert policy's reminder interval, and the services it notifies.
 
     ``reminder_interval``: while a job keeps failing, at most one reminder per
     interval. ``webhook_urls``: services to notify beside email, one URL each.
@@ -40,6 +39,9 @@ class Settings:
     log_file: str | None
     email: SmtpSettings | None
     alerts: AlertSettings
+    metrics_port: int
+    """0: no metrics endpoint."""
+    metrics_host: str
     config_file: Path | None
     """The file read, if any."""
     values: Mapping[str, Any] = field(repr=False, compare=False)
@@ -48,7 +50,3 @@ class Settings:
     """Where each key's value came from: ``--grace``, ``JOBCONSOLE_GRACE_SECONDS``,
     ``[scheduler] grace_seconds in /etc/jobconsole/jobconsole.toml`` or ``default``."""
 
-    @property
-    def pending(self) -> tuple[str, ...]:
-        """The keys given that nothing uses yet (``[alerts] reminder_interval``), as labels."""
-        return tuple(key.label for key in KEYS if key.pending and self.origins[key.id] != DEFAULT_ORIGIN)

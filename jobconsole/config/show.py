@@ -6,9 +6,6 @@ from jobconsole.config.keys import KEYS
 from jobconsole.config.kinds import Text, shown
 from jobconsole.config.settings import Settings
 
-_PENDING_NOTE = "read and checked; takes effect once the alert policy lands"
-
-
 def render_settings(settings: Settings) -> str:
     """One ``key = value  # origin`` line per setting, under its table; secrets shown as ``***``."""
     source = settings.config_file or "no config file"
@@ -20,7 +17,7 @@ def render_settings(settings: Settings) -> str:
             lines += ["", f"[{table}]"]
         value = settings.values[key.id]
         origin = settings.origins[key.id]
-        note = f"{origin}; {_PENDING_NOTE}" if key.pending else origin
+        note = origin
         if value is None:
             lines.append(f"# {key.name} is not set")
         else:

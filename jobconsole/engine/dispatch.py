@@ -14,10 +14,12 @@ import logging
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from jobconsole.alert_state import AlertState
+from jobconsole.engine.alerts import AlertPolicy
 from jobconsole.engine.clock import Clock
 from jobconsole.engine.due_queue import DueQueue
 from jobconsole.engine.events import RunEvent, RunFinished, RunStarted, RunTimedOut
@@ -27,9 +29,11 @@ from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.recorder import Pending
 from jobconsole.engine.stopping import StopPolicy, final_status
+from jobconsole.engine.tally import RunTally
 from jobconsole.humanize import limit
-from jobconsole.engine.timers import Deadlines, Timers
+from jobconsole.engine.timers import Deadlines, TimerHandle, Timers
 from jobconsole.interface import LiveState, CommandResult, EngineState
+from jobconsole.notify.notice import FailureNotice
 from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy
 
 log = logging.getLogger("jobconsole.engine")
@@ -40,6 +44,8 @@ MISFIRE_LIMIT = timedelta(seconds=60)
 """Occurrences more than this late are counted as missed (one ``missed`` row) instead of run one by one."""
 MISSED_COUNT_LIMIT = 100_000
 _INSTANT = timedelta(microseconds=1)
+OVERDUE_LOOK_SECONDS = 300.0
+"""The longest the engine goes without looking for jobs gone too long without a success, while any may be."""
 
 
 @dataclass
@@ -49,10 +55,18 @@ class Effects:
     records: list[Pending] = field(default_factory=list)
     tasks: list[LiveRun] = field(default_factory=list)
     events: list[RunEvent] = field(default_factory=list)
-    notices: list[RunRecord] = field(default_factory=list)
+    notices: list[FailureNotice] = field(default_factory=list)
     done: list[threading.Event] = field(default_factory=list)
     journal: bytes | None = None
     """The start journal's lines for ``records``, when made ahead (a staged batch)."""
+    alerts: list[AlertState] | None = None
+    """Alert-policy states to store after ``records`` (made only when there are some: most turns have none)."""
+
+    def store_alert(self, state: AlertState) -> None:
+        """Have the recorder store ``state`` after this turn's rows."""
+        if self.alerts is None:
+            self.alerts = []
+        self.alerts.append(state)
 
 
 class Dispatcher:
@@ -94,6 +108,12 @@ class Dispatcher:
         """Set at shutdown: when the runs still in progress are given up on (see EngineSnapshot)."""
         self.may_dispatch: Callable[[], bool] = lambda: True
         """Whether this scheduler surely leads right now (its lease): no run starts otherwise."""
+        self.alerts = AlertPolicy(origin[0])
+        """Which ends of runs, and which silences, become notices (see :mod:`jobconsole.engine.alerts`)."""
+        self._overdue_check: TimerHandle | None = None
+        """The timer that next looks for jobs gone too long without a success, while any is watched."""
+        self.tally: RunTally | None = None
+        """Counts ended runs for the metrics, when they are on (see :mod:`jobconsole.engine.tally`)."""
 
     # -- jobs ------------------------------------------------------------------
 
@@ -102,6 +122,8 @@ class Dispatcher:
             raise ValueError(f"job {spec.name!r} is already registered; job names must be unique")
         self.specs[spec.name] = spec
         self.recent[spec.name] = deque(maxlen=TRAIL)
+        if spec.alert_within is not None:
+            self.alerts.watch(spec.name, spec.alert_within)
         self._touch(spec.name)
         if self.state is EngineState.RUNNING:
             self.due.arm(spec.name, spec.cadence.first_run(self._clock.now()))
@@ -235,9 +257,9 @@ class Dispatcher:
             for event in effects.events
         ]
 
-    def set_paused(self, name: str, paused: bool, by: str = "") -> CommandResult:
+    def set_paused(self, name: str, paused: bool, by: str = "", effects: Effects | None = None) -> CommandResult:
         """Pause or resume ``name``. A paused job keeps its next due time moving but starts no run;
-        a trigger still starts one."""
+        a trigger still starts one. A resumed job's window without a success starts again."""
         if name not in self.specs:
             return CommandResult(False, f"no job named {name!r}")
         if paused == (name in self.paused):
@@ -246,6 +268,9 @@ class Dispatcher:
             self.paused.add(name)
         else:
             self.paused.discard(name)
+            if effects is not None:
+                self.alerts.resumed(name, self._clock.now(), effects)
+                self.check_overdue(effects)
         self._touch(name)
         who = f" by {by}" if by else ""
         log.info("%s %s%s", name, "paused" if paused else "resumed", who)
@@ -333,6 +358,8 @@ class Dispatcher:
             missed_count=missed_count,
         )
         self.recent[spec.name].append(status)
+        if self.tally is not None:
+            self.tally.run_ended(spec.name, status, None, None)
         self._touch(spec.name)
         self._history_changed()
         effects.records.append(record)
@@ -373,6 +400,33 @@ class Dispatcher:
             count,
         )
         return next_one, last
+
+    # -- alerts ------------------------------------------------------------------------
+
+    def load_alerts(
+        self,
+        names: Collection[str],
+        stored: Mapping[str, AlertState],
+        last_success: Mapping[str, datetime],
+        effects: Effects,
+    ) -> None:
+        """Start the alert policy of ``names`` from the database (see :meth:`AlertPolicy.load`)."""
+        self.alerts.load(names, stored, last_success, self._clock.now(), effects)
+        self.check_overdue(effects)
+
+    def check_overdue(self, effects: Effects) -> None:
+        """Notify watched jobs gone too long without a success, and look again when the next one may be."""
+        if self._overdue_check is not None:
+            self._overdue_check.cancel()
+            self._overdue_check = None
+        if not self.alerts.within or self.state is not EngineState.RUNNING:
+            return
+        now = self._clock.now()
+        following = self.alerts.check_overdue(now, self.paused, effects)
+        if following is not None:
+            # Capped, so that a step of the wall clock delays a notice by a few minutes at most.
+            wait = min((following - now).total_seconds(), OVERDUE_LOOK_SECONDS)
+            self._overdue_check = self._timers.call_at(self._clock.monotonic() + wait, self.check_overdue)
 
     # -- timeouts and stops --------------------------------------------------------
 
@@ -480,6 +534,8 @@ class Dispatcher:
         if not run.timed_out:
             self._deadlines.forget(lambda: [(r.deadline_mono, r.run_id) for r in self.live.values()])
         self.recent[name].append(status)
+        if self.tally is not None:
+            self.tally.run_ended(name, status, run.started_at, now)
         if status.is_failure:
             self.failures.append(now)
         self.dirty_jobs.add(name)
@@ -491,8 +547,11 @@ class Dispatcher:
         if status.is_failure or self.has_listeners:
             final = run.final_record()
             if status.is_failure:
-                effects.notices.append(final)
+                self.alerts.failed(final, now, effects)
             effects.events.append(RunFinished(final))
+        if status is RunStatus.SUCCEEDED and name in self.alerts.tracked:
+            if self.alerts.succeeded(name, now, run.final_record, effects):
+                self.check_overdue(effects)
 
     def done_event(self, run_id: int) -> threading.Event | None:
         """An event set when run ``run_id`` ends; None if it is not in progress."""

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from jobconsole.alert_state import AlertState
 from jobconsole.engine.clock import Clock
 from jobconsole.engine.dispatch import Effects
 from jobconsole.engine.events import RunEvent
@@ -21,6 +22,7 @@ from jobconsole.engine.journal import StartJournal
 from jobconsole.engine.live_run import LiveRun
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.tally import RunTally
 from jobconsole.notify.dispatch import NotifierSet
 from jobconsole.notify.notice import FailureNotice
 from jobconsole.runs import RunRecord, RunUpdate
@@ -51,6 +53,8 @@ class HandOver:
         self.recorder: RunRecorder | None = None
         self.notifiers: NotifierSet | None = None
         self.listeners: list[Callable[[RunEvent], None]] = []
+        self.tally: RunTally | None = None
+        """Counts how late scheduled runs start, for the metrics, when they are on."""
 
     def prepare(self, effects: Effects) -> None:
         """For a batch made ahead of its due time: the journal's lines, written at its release."""
@@ -71,15 +75,22 @@ class HandOver:
         if effects.records and self.recorder is not None:
             self._count_submitted(len(effects.records))
             self.recorder.submit_many(effects.records)
+        if effects.alerts and self.recorder is not None:
+            # After the rows of the runs that changed them, in the same order to the database.
+            self._count_submitted(len(effects.alerts))
+            self.recorder.submit_many(effects.alerts)
         if effects.tasks:
             self._pool.submit_many(effects.tasks)
+            if self.tally is not None:
+                self.tally.runs_started(effects.tasks)
 
     def late(self, effects: Effects) -> None:
         """After the publish: waiters, notifiers and listeners hear of the change."""
         for done in effects.done:
             done.set()
-        for record in effects.notices:
-            self.notify(record)
+        if effects.notices and self.notifiers is not None:
+            for notice in effects.notices:
+                self.notifiers.notify(notice)
         for event in effects.events:
             self.emit(event)
 
@@ -99,7 +110,7 @@ class HandOver:
     def close(
         self,
         flush_seconds: float,
-        spool: Callable[[list[RunRecord | RunUpdate]], None],
+        spool: Callable[[list[RunRecord | RunUpdate | AlertState]], None],
         on_loop: Callable[[Callable[[Effects], None]], object],
     ) -> bool:
         """At shutdown, once no run is in progress: write what the recorder holds (waiting up to
@@ -107,7 +118,7 @@ class HandOver:
         loop's thread, which empties it as the recorder catches up) and the notifiers. Whether the
         database refused this scheduler's writes because another one leads now."""
         fenced = False
-        left: list[RunRecord | RunUpdate] = []
+        left: list[RunRecord | RunUpdate | AlertState] = []
         if self.recorder is not None:
             left = self.recorder.close(flush_seconds)
             fenced = self.recorder.fenced is not None
@@ -127,6 +138,7 @@ class HandOver:
         return fenced
 
     def notify(self, record: RunRecord) -> None:
+        """A run found abandoned: notified as it is, outside the alert policy."""
         if self.notifiers is not None:
             self.notifiers.notify(FailureNotice.from_record(record))
 

@@ -45,6 +45,8 @@ class JobSpec:
     run_mode: RunMode
     timeout: timedelta
     on_missed: OnMissed = OnMissed.SKIP
+    alert_within: timedelta | None = None
+    """``alert_if_no_success_within``: one notice when the job goes this long without a success."""
     timeout_seconds: float = field(init=False, repr=False, compare=False)
     """``timeout`` in seconds, worked out once: every run's deadline needs it."""
 
@@ -110,6 +112,7 @@ def build_job_spec(
     run_in_process: object,
     timeout_minutes: object,
     on_missed: object = "skip",
+    alert_if_no_success_within: object = None,
 ) -> JobSpec:
     """Check one ``register`` call; every problem is a ValueError naming the job."""
     if not isinstance(name, str) or not name.strip():
@@ -136,6 +139,7 @@ def build_job_spec(
         missed_policy = OnMissed(on_missed)
     except ValueError:
         raise ValueError(f"{label}: on_missed must be 'skip' or 'run_once', got {on_missed!r}") from None
+    alert_within = _alert_within(label, alert_if_no_success_within)
     if run_in_process:
         try:
             pickle.dumps(func)
@@ -151,4 +155,17 @@ def build_job_spec(
         run_mode=RunMode.PROCESS if run_in_process else RunMode.THREAD,
         timeout=timedelta(minutes=timeout_minutes),
         on_missed=missed_policy,
+        alert_within=alert_within,
     )
+
+
+def _alert_within(label: str, value: object) -> timedelta | None:
+    """``alert_if_no_success_within`` as a timedelta: a positive timedelta or number of seconds, or None."""
+    if value is None:
+        return None
+    seconds: object = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(
+            f"{label}: alert_if_no_success_within must be a positive timedelta or number of seconds, got {value!r}"
+        )
+    return timedelta(seconds=seconds)

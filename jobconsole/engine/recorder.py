@@ -18,6 +18,7 @@ from typing import Protocol
 
 import tenacity
 
+from jobconsole.alert_state import AlertState
 from jobconsole.errors import StoreUnavailableError
 from jobconsole.store.leadership import FencedError
 from jobconsole.runs import RunRecord, RunUpdate
@@ -25,7 +26,7 @@ from jobconsole.runs import RunRecord, RunUpdate
 log = logging.getLogger("jobconsole.engine")
 
 
-Op = RunRecord | RunUpdate
+Op = RunRecord | RunUpdate | AlertState
 
 
 class LiveRows(Protocol):
@@ -52,7 +53,7 @@ def _rows(items: Iterable[Pending]) -> list[Op]:
     """The rows to write for ``items``, in order. Recorder thread only: it marks runs' rows as taken."""
     rows: list[Op] = []
     for item in items:
-        if isinstance(item, (RunRecord, RunUpdate)):
+        if isinstance(item, (RunRecord, RunUpdate, AlertState)):
             rows.append(item)
         else:
             row = item.unwritten_row()
@@ -66,8 +67,13 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
+def describe_op(op: Op) -> str:
+    """``run record 12``, or ``the alert state of job feed``, for log lines."""
+    return f"the alert state of job {op.job_name}" if isinstance(op, AlertState) else f"run record {op.id}"
+
+
 def _log_refused(op: Op, error: Exception) -> None:
-    log.error("the database refused run record %d (%s): %r", op.id, _one_line(error), op)
+    log.error("the database refused %s (%s): %r", describe_op(op), _one_line(error), op)
 
 
 class RunRecorder:

@@ -21,6 +21,7 @@ from typing import Any
 
 import schedule
 
+from jobconsole.alert_state import AlertState
 from jobconsole.attach.who import operator
 from jobconsole.engine.clock import Clock, SystemClock
 from jobconsole.engine.dispatch import Dispatcher, Effects
@@ -35,18 +36,22 @@ from jobconsole.engine.loop import EngineLoop
 from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import module_of, prepare_fork_server
-from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.recorder import RunRecorder, describe_op
 from jobconsole.engine.recovery import load_past_outcomes, recover
 from jobconsole.engine.snapshots import JobViews, SnapshotBuilder
 from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
 from jobconsole.engine.state_dir import state_directory
 from jobconsole.engine.stopping import StopPolicy
+from jobconsole.engine.tally import RunTally
 from jobconsole.engine.timers import Timers
 from jobconsole.engine import thread_output
 from jobconsole.errors import SchedulerBusyError, StoreUnavailableError
 from jobconsole.interface import CommandRecord, CommandResult, EngineSnapshot, EngineState
+from jobconsole.engine.alerts import DEFAULT_REMINDER
 from jobconsole.notify.dispatch import NotifierSet, default_notifiers
 from jobconsole.notify.notice import Notifier
+from jobconsole.notify.services import service_notifiers
+from jobconsole.notify.settings import reminder_from_env, reminder_interval, urls_from_env
 from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, RunMode, RunRecord, RunUpdate
 from jobconsole.store import DEFAULT_DATABASE_URL, RunStore, open_store
 from jobconsole.store.leadership import LEASE_SECONDS, LeaseHolder, Term
@@ -68,6 +73,14 @@ class JobScheduler:
     unless renewed (every 2 s): how soon a standby takes over from a leader
     that died. ``state_base`` is where the database's state directory (start
     journal, spool) goes, instead of ``$JOBCONSOLE_STATE_DIR`` or the XDG default.
+
+    Notices (see :mod:`jobconsole.engine.alerts`): ``notifiers`` replace the
+    default ones (the log, and email when ``JOBCONSOLE_SMTP_HOST`` is set);
+    ``notify_urls`` add a webhook or chat service per apprise URL (default:
+    ``JOBCONSOLE_NOTIFY_URLS`` unless ``notifiers`` are given), and
+    ``alert_reminder`` (a timedelta or seconds; default
+    ``JOBCONSOLE_ALERT_REMINDER``, else 1 h) is the shortest time between two
+    notices about a job that keeps failing.
     """
 
     def __init__(
@@ -85,6 +98,8 @@ class JobScheduler:
         demo: bool = False,
         lease_seconds: float = LEASE_SECONDS,
         state_base: str | os.PathLike[str] | None = None,
+        alert_reminder: timedelta | float | None = None,
+        notify_urls: Sequence[str] | None = None,
     ) -> None:
         self._store = store
         self._owns_store = False
@@ -104,6 +119,10 @@ class JobScheduler:
         self._lease_seconds = lease_seconds
         self._seat: Seat | None = None
         self._on_replaced: list[Callable[[], None]] = []
+        self._alert_reminder: timedelta | None = None
+        self._services: list[Notifier] | None = None
+        """One notifier per configured notification URL; None: JOBCONSOLE_NOTIFY_URLS decides at start."""
+        self._replaced_by_another = False
 
         # Lifecycle, guarded by _lifecycle (the facade's only lock; it guards no scheduling state).
         self._lifecycle = threading.Lock()
@@ -136,6 +155,7 @@ class JobScheduler:
         )
         self._recorder: RunRecorder | None = None
         self._publisher: Publisher | None = None
+        self._set_alerts(alert_reminder, notify_urls)
 
     # -- configuration -----------------------------------------------------
 
@@ -180,8 +200,14 @@ class JobScheduler:
         process_output: str | None = None,
         demo: bool | None = None,
         state_base: str | os.PathLike[str] | None = None,
+        alert_reminder: timedelta | float | None = None,
+        notify_urls: Sequence[str] | None = None,
     ) -> None:
-        """Set options before :meth:`start` (for the module-level default scheduler)."""
+        """Set options before :meth:`start` (for the module-level default scheduler).
+
+        Raises ValueError for a reminder that is not a positive duration, or a
+        notification URL that cannot be used (or apprise missing), naming it.
+        """
         if self._started_once:
             raise RuntimeError("configure() must be called before start()")
         if store is not None:
@@ -202,6 +228,24 @@ class JobScheduler:
             self._dispatcher.process_output = process_output
         if demo is not None:
             self.demo = demo
+        self._set_alerts(alert_reminder, notify_urls)
+
+    def _set_alerts(self, reminder: timedelta | float | None, urls: Sequence[str] | None) -> None:
+        if reminder is not None:
+            self._alert_reminder = reminder_interval(reminder)
+        if urls is not None:
+            self._services = list(service_notifiers(urls))
+
+    def count_runs(self) -> RunTally:
+        """Count ended runs by job and status, their durations and how late scheduled runs start, for the
+        metrics (see :mod:`jobconsole.engine.tally`); call before :meth:`start`. Cheaper than a listener:
+        no event is made for it."""
+        def wire(_effects: Effects) -> RunTally:
+            if self._dispatcher.tally is None:
+                self._dispatcher.tally = self._hand_over.tally = RunTally()
+            return self._dispatcher.tally
+
+        return self._loop.call(wire)
 
     def add_listener(self, listener: Callable[[RunEvent], None]) -> None:
         """Call ``listener`` with every run event, on the engine loop's thread; keep it quick."""
@@ -224,6 +268,7 @@ class JobScheduler:
         run_in_process: bool = False,
         timeout_minutes: float = 15,
         on_missed: str = "skip",
+        alert_if_no_success_within: timedelta | float | None = None,
     ) -> None:
         """Register a job; raises ValueError naming the job and the problem.
 
@@ -234,8 +279,15 @@ class JobScheduler:
         ``on_missed`` says what happens to occurrences that fell while no scheduler was
         running: ``"skip"`` (one ``missed`` row says how many and since when) or
         ``"run_once"`` (that row, and one catch-up run at start).
+
+        ``alert_if_no_success_within`` (a timedelta or seconds): when the job has not
+        succeeded for that long (counted from its last success, or from when it was
+        first registered so), one ``overdue`` notice goes out; the next one only after
+        it has succeeded and gone quiet again. A paused job gets none.
         """
-        spec = build_job_spec(name, func, job_schedule, run_in_process, timeout_minutes, on_missed)
+        spec = build_job_spec(
+            name, func, job_schedule, run_in_process, timeout_minutes, on_missed, alert_if_no_success_within
+        )
 
         def add(_effects: Effects) -> None:
             self._dispatcher.add_job(spec)
@@ -250,6 +302,14 @@ class JobScheduler:
         self._loop.call(add)
         if self._loop.running and self._store is not None:
             load_past_outcomes(self._store, [name], self._loop.post, self._dispatcher.add_past_outcomes)
+            stored, last_success = self._read_alerts(self._store, [name])
+            self._loop.call(lambda effects: self._dispatcher.load_alerts([name], stored, last_success, effects))
+
+    def _read_alerts(self, store: RunStore, names: list[str]) -> tuple[dict[str, AlertState], dict[str, datetime]]:
+        """Where the alert policy of ``names`` stood under the last leader, and the watched ones' last successes."""
+        specs = self._loop.call(lambda _e: dict(self._dispatcher.specs))
+        watched = [name for name in names if specs[name].alert_within is not None]
+        return store.alert_states(), store.last_successes(watched) if watched else {}
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -322,15 +382,14 @@ class JobScheduler:
     def _start_up(self) -> None:
         self._loop.call(lambda _e: self._dispatcher.set_state(EngineState.STARTING))
         try:
+            notifiers = self._notifiers_at_start()
             self.claim()
         except BaseException:
             self._loop.call(lambda _e: self._dispatcher.set_state(EngineState.STOPPED))
             raise
         store = self._store
         assert store is not None
-        self._hand_over.notifiers = NotifierSet(
-            default_notifiers(os.environ) if self._notifier_list is None else self._notifier_list
-        )
+        self._hand_over.notifiers = NotifierSet(notifiers)
         seat = self._seat
         assert seat is not None and seat.term is not None
         term = seat.term
@@ -347,6 +406,7 @@ class JobScheduler:
         abandoned = found.abandoned
 
         paused = set(store.attach_channel().paused_jobs())
+        alert_states, last_successes = self._read_alerts(store, list(self._dispatcher.specs))
 
         def prepare(_effects: Effects) -> None:
             dispatcher = self._dispatcher
@@ -378,6 +438,8 @@ class JobScheduler:
         def arm(effects: Effects) -> None:
             self._dispatcher.arm_all(now, found.last_occurrences, effects, previous)
             self._dispatcher.set_state(EngineState.RUNNING)
+            # Before any run of this term ends: the policy goes on from where the last leader left it.
+            self._dispatcher.load_alerts(list(self._dispatcher.specs), alert_states, last_successes, effects)
 
         self._loop.call(arm)
         self._publisher = Publisher(
@@ -390,8 +452,25 @@ class JobScheduler:
             len(self._dispatcher.specs), store.url_label, term.epoch,
         )
 
+    def _notifiers_at_start(self) -> list[Notifier]:
+        """The notifiers given, or the default ones and those of ``JOBCONSOLE_NOTIFY_URLS``; the reminder.
+
+        Raises ValueError naming a bad setting of the environment.
+        """
+        reminder = self._alert_reminder or reminder_from_env(os.environ) or DEFAULT_REMINDER
+
+        def set_reminder(_effects: Effects) -> None:
+            self._dispatcher.alerts.reminder = reminder
+
+        self._loop.call(set_reminder)
+        if self._notifier_list is not None:
+            return [*self._notifier_list, *(self._services or ())]
+        services = self._services if self._services is not None else service_notifiers(urls_from_env(os.environ))
+        return [*default_notifiers(os.environ), *services]
+
     def _replaced(self, _by: LeaseHolder) -> None:
         """On the lease keeper's thread: another scheduler leads now (the keeper logged who)."""
+        self._replaced_by_another = True
         self._loop.post(lambda _e: None)  # wakes the loop, which now finds that it may not dispatch
         for callback in self._on_replaced:
             callback()
@@ -464,14 +543,22 @@ class JobScheduler:
                 self._store.close()
         self._loop.stop(lambda _e: dispatcher.set_state(EngineState.STOPPED))
 
-    def _keep_refused(self, op: RunRecord | RunUpdate, error: Exception) -> None:
+    def _keep_refused(self, op: RunRecord | RunUpdate | AlertState, error: Exception) -> None:
         """On the recorder's thread: a record the database refused goes to a file, with one line saying where."""
         assert self.spool_dir is not None
+        if isinstance(op, AlertState):
+            log.error("the database refused %s (%s); the next leader may repeat a notice", describe_op(op), error)
+            return
         keep_refused_record(self.spool_dir / f"refused-{self._database_id}.jsonl", op, error)
 
-    def _spool(self, left: list[RunRecord | RunUpdate]) -> None:
+    def _spool(self, left: list[RunRecord | RunUpdate | AlertState]) -> None:
         assert self.spool_dir is not None
-        spool_unwritten(Spool(self.spool_dir, self._database_id), left)
+        runs = [op for op in left if not isinstance(op, AlertState)]
+        if len(runs) < len(left):
+            # The policy's state is not worth a file: the next leader may at worst repeat a notice.
+            log.warning("%d alert states were not written; the next leader may repeat a notice", len(left) - len(runs))
+        if runs:
+            spool_unwritten(Spool(self.spool_dir, self._database_id), runs)
 
     def wait_for_run(self, run_id: int, timeout: float | None = None) -> bool:
         """Block until run ``run_id`` has ended (True) or ``timeout`` passed (False)."""
@@ -526,13 +613,24 @@ class JobScheduler:
             self._store.attach_channel().set_paused(name, paused, who)
         except StoreUnavailableError as error:
             return CommandResult(False, f"cannot record that {name} is {'paused' if paused else 'resumed'}: {error}")
-        return self._loop.call(lambda _e: self._dispatcher.set_paused(name, paused, who))
+        return self._loop.call(lambda effects: self._dispatcher.set_paused(name, paused, who, effects))
 
     # -- reading -----------------------------------------------------------
 
     def snapshot(self) -> EngineSnapshot:
         """The latest snapshot the engine published: no lock, no side effect."""
         return self._loop.published
+
+    @property
+    def leading(self) -> bool:
+        """Whether this scheduler leads its database: it has taken the lease, has not given it up, and no
+        other scheduler has taken over. False for a standby (see :meth:`stand_by`)."""
+        return self._claimed and not self._replaced_by_another and not self._stopped.is_set()
+
+    def notifier_failures(self) -> dict[str, int]:
+        """Notices each notifier failed to deliver since start (it raised, timed out, or fell behind), by name."""
+        notifiers = self._hand_over.notifiers
+        return notifiers.failures() if notifiers is not None else {}
 
     def history(self, query: HistoryQuery) -> HistoryPage:
         return self._require_store().history(query)

@@ -1,9 +1,11 @@
-"""Failure notifications: every failed, timed-out or abandoned run reaches the notifiers.
+"""Notifications: failed, timed-out and abandoned runs, reminders, recoveries and overdue jobs reach the
+notifiers (which notices go out is the alert policy's: :mod:`jobconsole.engine.alerts`).
 
-A notifier is any callable taking a :class:`FailureNotice`. Built in:
-:class:`LogNotifier` and :class:`EmailNotifier` (SMTP, configured by
-``JOBCONSOLE_SMTP_*``). The scheduler sends through a :class:`NotifierSet`,
-which delivers on its own thread and logs whatever a notifier raises.
+A notifier is any callable taking a :class:`FailureNotice` (its ``kind`` says which
+:class:`NoticeKind`). Built in: :class:`LogNotifier`, :class:`EmailNotifier` (SMTP,
+configured by ``JOBCONSOLE_SMTP_*``) and :class:`ServiceNotifier` (webhooks and chat
+services through apprise, by URL). The scheduler sends through a :class:`NotifierSet`,
+which delivers on a thread per notifier and logs and counts whatever a notifier raises.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from jobconsole.notify.dispatch import NotifierSet, default_notifiers, deliver, 
 from jobconsole.notify.email import EmailNotifier, SmtpSettings, send_email
 from jobconsole.notify.log import LogNotifier
 from jobconsole.notify.notice import FailureNotice, Notifier
+from jobconsole.notify.notice import NoticeKind
+from jobconsole.notify.services import ServiceNotifier
 from jobconsole.runs import RunStatus
 
 logger = logging.getLogger("jobconsole.notify")
@@ -50,8 +54,10 @@ __all__ = [
     "EmailNotifier",
     "FailureNotice",
     "LogNotifier",
+    "NoticeKind",
     "Notifier",
     "NotifierSet",
+    "ServiceNotifier",
     "SmtpSettings",
     "default_notifiers",
     "deliver",

@@ -1,9 +1,10 @@
-"""Delivering failure notices without ever holding up the scheduler.
+"""Delivering notices without ever holding up the scheduler.
 
 The scheduler hands each notice to :meth:`NotifierSet.notify`, which only
-queues it. One daemon thread calls the notifiers in turn, so a slow or dead
-SMTP server delays the emails, never the runs. Whatever a notifier raises is
-logged and the next notifier still runs.
+queues it. Each notifier has its own daemon thread and queue, so a slow or dead
+SMTP server or webhook delays its own notices, never the runs, their records
+or another notifier. Whatever a notifier raises is logged and counted
+(:meth:`NotifierSet.failures`, a metric).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from jobconsole.notify.email import EmailNotifier, SmtpSettings
 from jobconsole.notify.log import LOGGER_NAME, LogNotifier
 from jobconsole.notify.notice import FailureNotice, Notifier
+from jobconsole.notify.services import ServiceNotifier
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -54,7 +56,7 @@ def describe(notifier: Notifier) -> str:
     The built-in notifiers have a repr made for that; for anything else only
     the name is used, since a repr (a functools.partial's, say) may show secrets.
     """
-    if isinstance(notifier, EmailNotifier | LogNotifier):
+    if isinstance(notifier, EmailNotifier | LogNotifier | ServiceNotifier):
         return repr(notifier)
     name = getattr(notifier, "__qualname__", None) or type(notifier).__qualname__
     module = getattr(notifier, "__module__", None) or type(notifier).__module__
@@ -72,8 +74,12 @@ class _Lane:
         self.thread: threading.Thread | None = None
         self.dropped = 0
         """Notices refused since the queue was last found full; owned by notify()'s callers (under the set's lock)."""
+        self.dropped_total = 0
+        """Every notice refused so far (under the set's lock)."""
         self._failed = 0
         """Failed deliveries since the notifier last worked (this lane's thread only)."""
+        self.failed_total = 0
+        """Every failed delivery so far: written by this lane's thread alone, read by whoever reports it."""
 
     def offer(self, notice: FailureNotice) -> None:
         if self.thread is None:
@@ -88,6 +94,7 @@ class _Lane:
                     self.name, self.queue.maxsize,
                 )
             self.dropped += 1
+            self.dropped_total += 1
             return
         if self.dropped:
             logger.warning("notifier %s caught up; %d notices were dropped meanwhile", self.name, self.dropped)
@@ -112,6 +119,7 @@ class _Lane:
                 )
                 logger.debug("notifier %s failure", self.name, exc_info=True)
             self._failed += 1
+            self.failed_total += 1
             return
         if self._failed:
             logger.warning("notifier %s works again; %d notices failed meanwhile", self.name, self._failed)
@@ -153,6 +161,15 @@ class NotifierSet:
                 return
             for lane in self._lanes:
                 lane.offer(notice)
+
+    def failures(self) -> dict[str, int]:
+        """Notices each notifier failed to deliver so far (it raised, or its queue was full), by its name."""
+        with self._lock:
+            counts = [(lane.name, lane.dropped_total) for lane in self._lanes]
+        totals: dict[str, int] = {}
+        for (name, dropped), lane in zip(counts, self._lanes):
+            totals[name] = totals.get(name, 0) + dropped + lane.failed_total
+        return totals
 
     def close(self, timeout: float | None = 10.0) -> bool:
         """Deliver what is queued, waiting at most ``timeout`` seconds in all; later notices are refused.

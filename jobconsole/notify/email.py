@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from jobconsole.notify.notice import FailureNotice
+from jobconsole.notify.notice import FailureNotice, NoticeKind
+from jobconsole.notify.texts import headline
 
 if TYPE_CHECKING:
     import smtplib
@@ -215,26 +216,34 @@ class EmailNotifier:
 
 
 def render_subject(notice: FailureNotice) -> str:
-    """``[jobconsole] job <name> failed (run 42)``; "timed out" or "abandoned" for those statuses."""
-    outcome = notice.status.value.replace("_", " ")
-    run = f" (run {notice.run_id})" if notice.run_id is not None else ""
-    return f"[jobconsole] job {notice.job_name} {outcome}{run}"
+    """``[jobconsole] job <name> failed (run 42)`` ("timed out", "abandoned" for those statuses),
+    ``[jobconsole] reminder: job <name> still failing: ...``, ``[jobconsole] job <name> recovered after ...``,
+    ``[jobconsole] job <name> overdue: ...``: each says which kind of notice it is."""
+    prefix = "reminder: " if notice.kind is NoticeKind.REMINDER else ""
+    return f"[jobconsole] {prefix}{headline(notice)}"
 
 
 def render_body(notice: FailureNotice) -> str:
-    """The plain-text body: the facts of the run, the error, then the full traceback."""
+    """The plain-text body: what happened, the facts of the run, the error, then the full traceback."""
     rows = [
         ("Job", notice.job_name),
+        ("Notice", notice.kind.value),
         ("Run id", "-" if notice.run_id is None else str(notice.run_id)),
-        ("Status", notice.status.value),
+        ("Status", "-" if notice.status is None else notice.status.value),
         ("Host", notice.host or "-"),
-        ("Started", _when(notice.started_at)),
-        ("Finished", _when(notice.finished_at)),
     ]
+    if notice.kind is NoticeKind.OVERDUE:
+        rows += [("No success since", _when(notice.quiet_since)), ("Noticed", _when(notice.finished_at))]
+    else:
+        rows += [("Started", _when(notice.started_at)), ("Finished", _when(notice.finished_at))]
     if notice.started_at and notice.finished_at:
         rows.append(("Duration", f"{(notice.finished_at - notice.started_at).total_seconds():.1f} s"))
-    lines = [f"{label + ':':<10} {value}" for label, value in rows]
-    lines += ["", "Error:", notice.error or "(no error message)"]
+    if notice.kind in (NoticeKind.REMINDER, NoticeKind.RECOVERED):
+        rows += [("Failing since", _when(notice.failing_since)), ("Failed runs", str(notice.failed_runs))]
+    lines = [headline(notice), ""]
+    lines += [f"{label + ':':<17} {value}" for label, value in rows]
+    if notice.kind is not NoticeKind.RECOVERED and notice.kind is not NoticeKind.OVERDUE:
+        lines += ["", "Error:", notice.error or "(no error message)"]
     if notice.traceback:
         lines += ["", "Traceback:", notice.traceback.rstrip("\n")]
     return "\n".join(lines) + "\n"

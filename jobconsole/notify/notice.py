@@ -1,7 +1,8 @@
-"""What a notifier hears about a failed run, and the shape of a notifier."""
+"""What a notifier hears about a job, and the shape of a notifier."""
 
 from __future__ import annotations
 
+import enum
 import traceback as tb
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,22 +11,47 @@ from datetime import datetime
 from jobconsole.runs import RunRecord, RunStatus
 
 
+class NoticeKind(str, enum.Enum):
+    """Why a notice was sent (see the alert policy in :mod:`jobconsole.engine.alerts`)."""
+
+    FAILURE = "failure"
+    """A run failed, timed out or was abandoned, and the job was not already failing (abandoned runs: always)."""
+    REMINDER = "reminder"
+    """The job is still failing, and the last notice about it is older than the reminder interval."""
+    RECOVERED = "recovered"
+    """A run of a failing job succeeded."""
+    OVERDUE = "overdue"
+    """The job has not succeeded for longer than its ``alert_if_no_success_within``."""
+
+
 @dataclass(frozen=True)
 class FailureNotice:
-    """One failed, timed-out or abandoned run, as the notifiers receive it.
+    """What the notifiers receive: one run that failed, timed out or was abandoned, or (see ``kind``) a
+    reminder that a job is still failing, its recovery, or its going without a success for too long.
 
     ``error`` and ``traceback`` are text the job produced: plain data, never
-    markup or a format string.
+    markup or a format string. An overdue notice is about no run: its
+    ``run_id`` and ``status`` are None.
     """
 
     job_name: str
     run_id: int | None
-    status: RunStatus
+    status: RunStatus | None
     error: str | None
     traceback: str | None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    """When the run ended; for an overdue notice, when the job was found overdue."""
     host: str | None = None
+    kind: NoticeKind = NoticeKind.FAILURE
+    failing_since: datetime | None = None
+    """Reminder and recovered: when the first of the failed runs ended."""
+    failed_runs: int = 0
+    """Reminder and recovered: how many runs failed since ``failing_since``."""
+    quiet_since: datetime | None = None
+    """Overdue: the last success, or when the job was first watched (or resumed) if it has not succeeded since."""
+    expected_within: float | None = None
+    """Overdue: the job's ``alert_if_no_success_within``, in seconds."""
 
     @property
     def error_first_line(self) -> str:
@@ -36,7 +62,13 @@ class FailureNotice:
         return ""
 
     @classmethod
-    def from_record(cls, record: RunRecord) -> FailureNotice:
+    def from_record(
+        cls,
+        record: RunRecord,
+        kind: NoticeKind = NoticeKind.FAILURE,
+        failing_since: datetime | None = None,
+        failed_runs: int = 0,
+    ) -> FailureNotice:
         """The notice for a finished (or abandoned) run from the run history."""
         return cls(
             job_name=record.job_name,
@@ -47,6 +79,9 @@ class FailureNotice:
             started_at=record.started_at,
             finished_at=record.finished_at,
             host=record.host,
+            kind=kind,
+            failing_since=failing_since,
+            failed_runs=failed_runs,
         )
 
     @classmethod

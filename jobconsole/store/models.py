@@ -186,3 +186,18 @@ job_state_table = Table(
     Column("paused_by", String(300), nullable=True),
     Column("paused_at", Float(), nullable=True),
 )
+
+alert_state_table = Table(
+    "jobconsole_alert_state",
+    metadata,
+    # Where the alert policy stands for each failing or watched job (jobconsole.alert_state.AlertState),
+    # written by the leader alone, in the batches of its run rows; a new leader continues from it.
+    Column("job_name", String(200), primary_key=True),
+    Column("failing_since", UTCDateTime(), nullable=True),
+    Column("failed_count", BigInteger(), nullable=False),
+    Column("last_notified_at", UTCDateTime(), nullable=True),
+    Column("watched_since", UTCDateTime(), nullable=True),
+    Column("overdue_notified_at", UTCDateTime(), nullable=True),
+    # The term of the leader that wrote it last.
+    Column("leader_epoch", BigInteger(), nullable=True),
+)

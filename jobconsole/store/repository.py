@@ -16,7 +16,9 @@ from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.sql import false
 
+from jobconsole.alert_state import AlertState
 from jobconsole.runs import HistoryPage, HistoryQuery, JobStats, PageDirection, RunRecord, RunStatus, RunUpdate
+from jobconsole.store.alerts import read_alert_states, read_last_successes
 from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_line_reason
 from jobconsole.store.models import identity_table, runs_table
 from jobconsole.store.pgcopy import send_copies_through
@@ -90,8 +92,9 @@ class RunStore:
             highest = connection.scalar(select(func.max(_ID)))
         return int(highest or 0)
 
-    def write(self, ops: Sequence[RunRecord | RunUpdate]) -> None:
-        """Apply ``ops`` in order, in one transaction: a RunRecord inserts a row, a RunUpdate updates one by id.
+    def write(self, ops: Sequence[RunRecord | RunUpdate | AlertState]) -> None:
+        """Apply ``ops`` in order, in one transaction: a RunRecord inserts a row, a RunUpdate updates one by id,
+        an AlertState stores a job's alert-policy state (after the runs' rows).
 
         Under a leader's :attr:`term`, new rows carry its epoch and the transaction
         is refused with FencedError if another leader has taken over. Raises
@@ -226,6 +229,16 @@ class RunStore:
                 if row is not None and row[0] is not None:
                     result[job_name] = (row[0], int(row[1] or 1))
         return result
+
+    def alert_states(self) -> dict[str, AlertState]:
+        """The alert policy's stored state of every job that has one, by job name."""
+        with self._guard("reading the alert states"), self._engine.connect() as connection:
+            return read_alert_states(connection)
+
+    def last_successes(self, job_names: Sequence[str]) -> dict[str, datetime]:
+        """When each of ``job_names`` last succeeded (its run's end); jobs that never did are left out."""
+        with self._guard("reading the jobs' last successes"), self._engine.connect() as connection:
+            return read_last_successes(connection, job_names)
 
     def failure_times_since(self, since: datetime) -> list[datetime]:
         """When each failed, timed-out or abandoned run since ``since`` started, oldest first."""

@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Dialect
 
+from jobconsole.alert_state import AlertState
 from jobconsole.runs import RunRecord, RunUpdate
+from jobconsole.store.alerts import AlertStateWriter
 from jobconsole.store.columns import (
     RECORD_FIELDS,
     UPDATE_FIELDS,
@@ -57,19 +59,24 @@ class RunWriter:
         self.copies = dialect.name == "postgresql"
         """Whether inserts go as COPY (PostgreSQL): the engine must be set up with ``send_copies_through``."""
         self._copy_sql = copy_sql(dialect)
+        self._alerts = AlertStateWriter(dialect)
 
-    def statements(self, ops: Sequence[RunRecord | RunUpdate], epoch: int | None = None) -> list[Statement]:
+    def statements(self, ops: Sequence[RunRecord | RunUpdate | AlertState], epoch: int | None = None) -> list[Statement]:
         """The statements to run in order, in one transaction; new rows carry ``epoch`` (the leader's term).
 
-        Raises TypeError for an op that is neither a RunRecord nor a RunUpdate
-        and ValueError for a naive timestamp, before anything is sent.
+        AlertStates are stored after the runs' rows, each job's last one in the batch.
+        Raises TypeError for an op of another type and ValueError for a naive
+        timestamp, before anything is sent.
         """
         result: list[Statement] = []
-        for is_insert, group in itertools.groupby(_merged_rows(ops, epoch), key=lambda item: item[0]):
+        alerts: list[AlertState] = []
+        for is_insert, group in itertools.groupby(_merged_rows(ops, epoch, alerts), key=lambda item: item[0]):
             if is_insert:
                 result.append(self._insert([row for _, row in group]))
             else:
                 result.append(Statement(self._update_sql, [self._bind_update(row) for _, row in group]))
+        if alerts:
+            result.append(Statement(self._alerts.sql, self._alerts.rows(alerts, epoch)))
         return result
 
     def _insert(self, rows: list[Row]) -> Statement:
@@ -78,8 +85,11 @@ class RunWriter:
         return Statement(self._insert_sql, [self._bind_insert(row) for row in rows])
 
 
-def _merged_rows(ops: Sequence[RunRecord | RunUpdate], epoch: int | None) -> list[tuple[bool, Row]]:
-    """(is_insert, row) for each op, in order, with an update folded into its row's insert in the same batch.
+def _merged_rows(
+    ops: Sequence[RunRecord | RunUpdate | AlertState], epoch: int | None, alerts: list[AlertState]
+) -> list[tuple[bool, Row]]:
+    """(is_insert, row) for each run op, in order, with an update folded into its row's insert in the same
+    batch; AlertStates go to ``alerts``.
 
     A run that starts and ends between two writes (most short runs) becomes one
     INSERT of its final row instead of an INSERT and an UPDATE. Update rows end
@@ -102,6 +112,8 @@ def _merged_rows(ops: Sequence[RunRecord | RunUpdate], epoch: int | None) -> lis
             else:
                 for position, value in zip(UPDATE_POSITIONS, values):
                     row[position] = value
+        elif isinstance(op, AlertState):
+            alerts.append(op)
         else:
-            raise TypeError(f"RunStore.write() takes RunRecord and RunUpdate values, not {type(op).__name__}")
+            raise TypeError(f"RunStore.write() takes RunRecord, RunUpdate and AlertState values, not {type(op).__name__}")
     return merged

@@ -30,8 +30,11 @@ CASES: dict[str, tuple[Any, str, str, tuple[Any, Any, Any]]] = {
     "notify.email.to": (None, "a@example.org, b@example.org", '["c@example.org"]',
                         (("c@example.org",), ("a@example.org", "b@example.org"), None)),
     "notify.email.timeout": (None, "2.5", "7", (7.0, 2.5, None)),
-    "alerts.reminder_interval": (None, "", '"30m"', (timedelta(minutes=30), None, None)),
-    "notify.webhook.urls": (None, "", '["https://hooks.example.org/T1"]', (("https://hooks.example.org/T1",), None, None)),
+    "alerts.reminder_interval": (None, "2h", '"30m"', (timedelta(minutes=30), timedelta(hours=2), None)),
+    "notify.webhook.urls": (None, "json://127.0.0.1:9/env", '["https://hooks.example.org/T1"]',
+                            (("https://hooks.example.org/T1",), ("json://127.0.0.1:9/env",), None)),
+    "metrics.port": (9300, "9200", "9100", (9100, 9200, 9300)),
+    "metrics.host": ("127.0.0.3", "127.0.0.2", '"127.0.0.1"', ("127.0.0.1", "127.0.0.2", "127.0.0.3")),
 }
 
 # Settings that must come together for the others to be checked: SMTP needs a recipient once a host is set,
@@ -124,12 +127,18 @@ def test_a_blank_variable_counts_as_not_set(tmp_path: Path) -> None:
     assert (settings.jobs, settings.origins["scheduler.jobs"]) == ("file.jobs", f"[scheduler] jobs in {config}")
 
 
-def test_alert_settings_given_are_reported_as_not_used_yet(tmp_path: Path) -> None:
-    config = write_config(tmp_path / "jobconsole.toml", {"alerts.reminder_interval": "900"})
+def test_alert_and_metrics_settings_come_from_the_file_or_their_variables(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "jobconsole.toml",
+        {"alerts.reminder_interval": "900", "metrics.port": "9464", "notify.webhook.urls": '["json://127.0.0.1:8080/hook"]'},
+    )
     settings = load_settings(environ={}, config=str(config))
     assert settings.alerts.reminder_interval == timedelta(minutes=15)
-    assert settings.pending == ("[alerts] reminder_interval",)
-    assert load_settings(environ={}, cwd=tmp_path / "elsewhere").pending == ()
+    assert settings.alerts.webhook_urls == ("json://127.0.0.1:8080/hook",)
+    assert (settings.metrics_port, settings.metrics_host) == (9464, "127.0.0.1")
+    environ = {"JOBCONSOLE_ALERT_REMINDER": "2h", "JOBCONSOLE_METRICS_PORT": "0"}
+    overridden = load_settings(environ=environ, config=str(config))
+    assert (overridden.alerts.reminder_interval, overridden.metrics_port) == (timedelta(hours=2), 0)
 
 
 def test_the_smtp_keys_are_the_ones_the_email_notifier_knows() -> None:

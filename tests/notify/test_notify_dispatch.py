@@ -232,3 +232,16 @@ def test_a_hanging_notifier_delays_no_other_and_its_overflow_is_counted(
     gate.release.set()
     assert notifiers.close(WAIT)
     assert "2 notices were dropped because their notifiers were behind" in caplog.text
+    # Counted as the gate's failures (the metric jobconsole_notifier_failures_total); the recorder has none.
+    assert notifiers.failures() == {"tests.notify.test_notify_dispatch.Gate": 2, "tests.support.smtp.Recorder": 0}
+
+
+def test_every_failed_delivery_is_counted_by_notifier() -> None:
+    recorder = Recorder()
+    notifiers = NotifierSet([explode, recorder])
+    for run_id in range(3):
+        notifiers.notify(failure_notice(run_id=run_id))
+    assert notifiers.close(WAIT)
+    assert notifiers.failures() == {
+        "tests.notify.test_notify_dispatch.explode": 3, "tests.support.smtp.Recorder": 0
+    }

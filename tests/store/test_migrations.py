@@ -213,3 +213,47 @@ def test_a_database_of_revision_0003_with_runs_gets_an_output_column_and_keeps_e
             assert occurrence["unique"] and "leader_epoch IS NOT NULL" in where
     finally:
         engine.dispose()
+
+
+def test_a_database_of_revision_0004_with_runs_gets_the_alert_state_table_and_keeps_every_row(database_url: str) -> None:
+    from jobconsole.alert_state import AlertState
+
+    _migrate(database_url, "0004")
+    engine = create_engine(database_url)
+    started = START.replace(tzinfo=None) if engine.dialect.name == "sqlite" else START
+    try:
+        table = Table("scheduled_job_runs", MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            assert not inspect(connection).has_table("jobconsole_alert_state")
+            connection.execute(insert(table), [
+                {"id": i, "job_name": "feed", "triggered_by": "manual", "status": status, "run_mode": "thread",
+                 "started_at": started, "finished_at": started, "success": status == "succeeded",
+                 "error_message": None if status == "succeeded" else "503", "leader_epoch": 1, "output": f"run {i}\n"}
+                for i, status in ((1, "succeeded"), (2, "failed"), (3, "failed"))
+            ])
+    finally:
+        engine.dispose()
+
+    store = open_store(database_url)
+    try:
+        assert [(row.id, row.status) for row in store.history(HistoryQuery()).rows] == [
+            (3, RunStatus.FAILED), (2, RunStatus.FAILED), (1, RunStatus.SUCCEEDED)]
+        assert store.get_run(1).output == "run 1\n"
+        assert store.alert_states() == {}
+        assert store.last_successes(["feed", "other"]) == {"feed": START}
+        state = AlertState("feed", failing_since=START, failed_count=2, last_notified_at=START)
+        store.write([state])
+        assert store.alert_states() == {"feed": state}
+    finally:
+        store.close()
+
+    # And back: revision 0004 without the table, every run still there.
+    _migrate(database_url, "0004", down=True)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            assert not inspect(connection).has_table("jobconsole_alert_state")
+            assert connection.scalar(text("SELECT count(*) FROM scheduled_job_runs")) == 3
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
+    finally:
+        engine.dispose()

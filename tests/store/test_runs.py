@@ -81,7 +81,7 @@ def test_a_failing_batch_writes_nothing(store: RunStore) -> None:
 
 
 def test_write_refuses_other_values(store: RunStore) -> None:
-    with pytest.raises(TypeError, match="RunRecord and RunUpdate"):
+    with pytest.raises(TypeError, match="RunRecord, RunUpdate and AlertState"):
         store.write([finished_run(1), {"id": 2}])  # type: ignore[list-item]
     assert store.get_run(1) is None
 
