@@ -24,10 +24,10 @@ from jobconsole.errors import StoreConfigError
 
 log = logging.getLogger("jobconsole.store")
 
-HEAD = "0004"
+HEAD = "0005"
 """The newest revision; :mod:`jobconsole.store.models` describes the schema it makes."""
 BASELINE = "0001"
-KNOWN = ("0001", "0002", "0003", "0004")
+KNOWN = ("0001", "0002", "0003", "0004", "0005")
 _PG_MIGRATION_LOCK = 0x6A6F626D6967  # "jobmig"
 
 
