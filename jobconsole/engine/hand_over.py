@@ -78,8 +78,8 @@ class HandOver:
         """After the publish: waiters, notifiers and listeners hear of the change."""
         for done in effects.done:
             done.set()
-        for record in effects.notices:
-            self.notify(record)
+        for notice in effects.notices:
+            self.send(notice)
         for event in effects.events:
             self.emit(event)
 
@@ -127,8 +127,12 @@ class HandOver:
         return fenced
 
     def notify(self, record: RunRecord) -> None:
+        """Tell the notifiers of a failed run of a job without retries (or whose retries it cannot know)."""
+        self.send(FailureNotice.from_record(record))
+
+    def send(self, notice: FailureNotice) -> None:
         if self.notifiers is not None:
-            self.notifiers.notify(FailureNotice.from_record(record))
+            self.notifiers.notify(notice)
 
     def emit(self, event: RunEvent) -> None:
         for listener in self.listeners:

@@ -17,6 +17,7 @@ import schedule
 
 from jobconsole.engine.cadence import Cadence, ScheduleCadence
 from jobconsole.engine.cron import CronCadence, CronSchedule
+from jobconsole.engine.retry import DEFAULT_RETRY_BACKOFF_SECONDS, RetryPolicy, retry_policy
 from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
@@ -45,6 +46,7 @@ class JobSpec:
     run_mode: RunMode
     timeout: timedelta
     on_missed: OnMissed = OnMissed.SKIP
+    retry: RetryPolicy = RetryPolicy()
     timeout_seconds: float = field(init=False, repr=False, compare=False)
     """``timeout`` in seconds, worked out once: every run's deadline needs it."""
 
@@ -110,6 +112,8 @@ def build_job_spec(
     run_in_process: object,
     timeout_minutes: object,
     on_missed: object = "skip",
+    retries: object = 0,
+    retry_backoff: object = DEFAULT_RETRY_BACKOFF_SECONDS,
 ) -> JobSpec:
     """Check one ``register`` call; every problem is a ValueError naming the job."""
     if not isinstance(name, str) or not name.strip():
@@ -136,6 +140,7 @@ def build_job_spec(
         missed_policy = OnMissed(on_missed)
     except ValueError:
         raise ValueError(f"{label}: on_missed must be 'skip' or 'run_once', got {on_missed!r}") from None
+    retry = retry_policy(label, retries, retry_backoff)
     if run_in_process:
         try:
             pickle.dumps(func)
@@ -151,4 +156,5 @@ def build_job_spec(
         run_mode=RunMode.PROCESS if run_in_process else RunMode.THREAD,
         timeout=timedelta(minutes=timeout_minutes),
         on_missed=missed_policy,
+        retry=retry,
     )

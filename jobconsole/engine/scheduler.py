@@ -36,6 +36,7 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import module_of, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.retry import DEFAULT_RETRY_BACKOFF_SECONDS
 from jobconsole.engine.recovery import load_past_outcomes, recover
 from jobconsole.engine.snapshots import JobViews, SnapshotBuilder
 from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
@@ -224,6 +225,8 @@ class JobScheduler:
         run_in_process: bool = False,
         timeout_minutes: float = 15,
         on_missed: str = "skip",
+        retries: int = 0,
+        retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     ) -> None:
         """Register a job; raises ValueError naming the job and the problem.
 
@@ -234,8 +237,14 @@ class JobScheduler:
         ``on_missed`` says what happens to occurrences that fell while no scheduler was
         running: ``"skip"`` (one ``missed`` row says how many and since when) or
         ``"run_once"`` (that row, and one catch-up run at start).
+
+        ``retries`` is how many more attempts a failed or timed-out run gets (0 to 100);
+        attempt k + 1 starts ``retry_backoff`` × 2^(k-1) seconds (±20 %) after attempt k
+        ended. Each attempt is a row of its own; see :mod:`jobconsole.engine.retry`.
         """
-        spec = build_job_spec(name, func, job_schedule, run_in_process, timeout_minutes, on_missed)
+        spec = build_job_spec(
+            name, func, job_schedule, run_in_process, timeout_minutes, on_missed, retries, retry_backoff
+        )
 
         def add(_effects: Effects) -> None:
             self._dispatcher.add_job(spec)
@@ -338,7 +347,8 @@ class JobScheduler:
         database_id = self._database_id = store.database_id()
         state = self.spool_dir = self.spool_dir or state_directory(database_id, base=self.state_base)
         cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
-        found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences)
+        retried = [name for name, spec in self._dispatcher.specs.items() if spec.retry.retries]
+        found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences, retried)
         if store.persistent:
             journal = self._hand_over.journal = StartJournal(
                 state, database_id, term.instance, self._host, self._pid, term.epoch
@@ -376,7 +386,7 @@ class JobScheduler:
             previous = (f"the scheduler {term.previous}", now - timedelta(seconds=term.previous_for))
 
         def arm(effects: Effects) -> None:
-            self._dispatcher.arm_all(now, found.last_occurrences, effects, previous)
+            self._dispatcher.arm_all(now, found.last_occurrences, effects, previous, found.last_attempts)
             self._dispatcher.set_state(EngineState.RUNNING)
 
         self._loop.call(arm)

@@ -215,9 +215,13 @@ class EmailNotifier:
 
 
 def render_subject(notice: FailureNotice) -> str:
-    """``[jobconsole] job <name> failed (run 42)``; "timed out" or "abandoned" for those statuses."""
+    """``[jobconsole] job <name> failed (run 42)``; "timed out" or "abandoned" for those statuses; a job
+    with retries says which attempt: ``(run 44, attempt 3/3)``."""
     outcome = notice.status.value.replace("_", " ")
-    run = f" (run {notice.run_id})" if notice.run_id is not None else ""
+    facts = [f"run {notice.run_id}"] if notice.run_id is not None else []
+    if notice.attempt_words:
+        facts.append(notice.attempt_words)
+    run = f" ({', '.join(facts)})" if facts else ""
     return f"[jobconsole] job {notice.job_name} {outcome}{run}"
 
 
@@ -227,6 +231,7 @@ def render_body(notice: FailureNotice) -> str:
         ("Job", notice.job_name),
         ("Run id", "-" if notice.run_id is None else str(notice.run_id)),
         ("Status", notice.status.value),
+        *([("Attempt", notice.attempt_words.removeprefix("attempt "))] if notice.attempt_words else []),
         ("Host", notice.host or "-"),
         ("Started", _when(notice.started_at)),
         ("Finished", _when(notice.finished_at)),

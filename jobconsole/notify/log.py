@@ -20,11 +20,13 @@ class LogNotifier:
         self.logger = logger or logging.getLogger(LOGGER_NAME)
 
     def __call__(self, notice: FailureNotice) -> None:
+        attempt = notice.attempt_words
         self.logger.error(
-            "job %s run %s %s: %s",
+            "job %s run %s %s%s: %s",
             notice.job_name,
             "-" if notice.run_id is None else notice.run_id,
             notice.status.value,
+            f" ({attempt})" if attempt else "",
             notice.error_first_line or "(no error message)",
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from jobconsole.runs import RunRecord, RunStatus
+from jobconsole.runs import RunRecord, RunStatus, attempt_words
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,15 @@ class FailureNotice:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     host: str | None = None
+    attempt: int = 1
+    """Which attempt of its run failed; a job with retries is notified of its last attempt only."""
+    attempts: int = 1
+    """How many attempts the job makes in all (its retries + 1)."""
+
+    @property
+    def attempt_words(self) -> str:
+        """``"attempt 3/3"`` for a job with retries; empty for a job without."""
+        return attempt_words(self.attempt, self.attempts)
 
     @property
     def error_first_line(self) -> str:
@@ -36,8 +45,8 @@ class FailureNotice:
         return ""
 
     @classmethod
-    def from_record(cls, record: RunRecord) -> FailureNotice:
-        """The notice for a finished (or abandoned) run from the run history."""
+    def from_record(cls, record: RunRecord, attempts: int = 1) -> FailureNotice:
+        """The notice for a finished (or abandoned) run from the run history, of a job making ``attempts``."""
         return cls(
             job_name=record.job_name,
             run_id=record.id,
@@ -47,6 +56,8 @@ class FailureNotice:
             started_at=record.started_at,
             finished_at=record.finished_at,
             host=record.host,
+            attempt=record.attempt,
+            attempts=max(attempts, record.attempt),
         )
 
     @classmethod

@@ -227,6 +227,13 @@ class RunStore:
                     result[job_name] = (row[0], int(row[1] or 1))
         return result
 
+    def last_attempts(self, job_names: Sequence[str]) -> dict[str, RunRecord]:
+        """Each job's latest row that is a run (not a skipped or missed occurrence), in full; jobs without
+        one are left out. A scheduler taking the lease reads it to plan a retry again."""
+        with self._guard("reading the jobs' last attempts"), self._engine.connect() as connection:
+            found = {name: self._reads.last_attempt(connection, name) for name in job_names}
+        return {name: record for name, record in found.items() if record is not None}
+
     def failure_times_since(self, since: datetime) -> list[datetime]:
         """When each failed, timed-out or abandoned run since ``since`` started, oldest first."""
         if since.tzinfo is None or since.utcoffset() is None:
