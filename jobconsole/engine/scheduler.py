@@ -36,6 +36,13 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import module_of, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder
+from jobconsole.engine.retention import (
+    DEFAULT_RETENTION_DAYS,
+    FIRST_PURGE_AFTER_SECONDS,
+    PURGE_EVERY_SECONDS,
+    Retention,
+    retention_policy,
+)
 from jobconsole.engine.retry import DEFAULT_RETRY_BACKOFF_SECONDS
 from jobconsole.engine.recovery import load_past_outcomes, recover
 from jobconsole.engine.snapshots import JobViews, SnapshotBuilder
@@ -69,6 +76,9 @@ class JobScheduler:
     unless renewed (every 2 s): how soon a standby takes over from a leader
     that died. ``state_base`` is where the database's state directory (start
     journal, spool) goes, instead of ``$JOBCONSOLE_STATE_DIR`` or the XDG default.
+    ``retention_days``: while this scheduler leads, it deletes runs older than
+    that every hour (0: keeps every run), keeping each job's newest
+    ``keep_per_job`` whatever their age (see :mod:`jobconsole.engine.retention`).
     """
 
     def __init__(
@@ -86,6 +96,8 @@ class JobScheduler:
         demo: bool = False,
         lease_seconds: float = LEASE_SECONDS,
         state_base: str | os.PathLike[str] | None = None,
+        retention_days: float = DEFAULT_RETENTION_DAYS,
+        keep_per_job: int | None = None,
     ) -> None:
         self._store = store
         self._owns_store = False
@@ -105,6 +117,9 @@ class JobScheduler:
         self._lease_seconds = lease_seconds
         self._seat: Seat | None = None
         self._on_replaced: list[Callable[[], None]] = []
+        self._retention_policy = retention_policy(retention_days, keep_per_job)
+        self.retention: Retention | None = None
+        """The leader's purges of old runs, once started (None: not started, or every run is kept)."""
 
         # Lifecycle, guarded by _lifecycle (the facade's only lock; it guards no scheduling state).
         self._lifecycle = threading.Lock()
@@ -181,8 +196,11 @@ class JobScheduler:
         process_output: str | None = None,
         demo: bool | None = None,
         state_base: str | os.PathLike[str] | None = None,
+        retention_days: float | None = None,
+        keep_per_job: int | None = None,
     ) -> None:
-        """Set options before :meth:`start` (for the module-level default scheduler)."""
+        """Set options before :meth:`start` (for the module-level default scheduler). A ValueError names
+        a bad ``retention_days`` (0 keeps every run) or ``keep_per_job`` (0: no per-job floor)."""
         if self._started_once:
             raise RuntimeError("configure() must be called before start()")
         if store is not None:
@@ -199,6 +217,12 @@ class JobScheduler:
             self.spool_dir = Path(spool_dir)
         if state_base is not None:
             self.state_base = state_base
+        if retention_days is not None or keep_per_job is not None:
+            policy = self._retention_policy
+            self._retention_policy = retention_policy(
+                (policy.days or 0) if retention_days is None else retention_days,
+                policy.keep_per_job if keep_per_job is None else keep_per_job,
+            )
         if process_output is not None:
             self._dispatcher.process_output = process_output
         if demo is not None:
@@ -394,11 +418,29 @@ class JobScheduler:
             store.attach_channel(), self.snapshot, self, term, seat.leadership.holder, self._hand_over.runs_starting
         )
         self._publisher.start()
+        self._start_retention(store)
         load_past_outcomes(store, list(self._dispatcher.specs), self._loop.post, self._dispatcher.add_past_outcomes)
         log.info(
             "scheduler started with %d jobs; recording runs in %s; leading it in term %d",
             len(self._dispatcher.specs), store.url_label, term.epoch,
         )
+
+    def _start_retention(self, store: RunStore) -> None:
+        """Delete old runs while leading: a pass a minute from now, then every hour (loop timers, the
+        scheduler's clock), each on the retention thread."""
+        if self._retention_policy.days is None:
+            return
+        retention = self.retention = Retention(
+            store, self._retention_policy, may_purge=self._dispatcher.may_dispatch, busy=self._hand_over.runs_starting
+        )
+        retention.start()
+
+        def due(_effects: Effects) -> None:
+            if self._dispatcher.state is EngineState.RUNNING:
+                retention.request(self._clock.now())
+                self._timers.call_at(self._clock.monotonic() + PURGE_EVERY_SECONDS, due)
+
+        self._loop.call(lambda _e: self._timers.call_at(self._clock.monotonic() + FIRST_PURGE_AFTER_SECONDS, due))
 
     def _replaced(self, _by: LeaseHolder) -> None:
         """On the lease keeper's thread: another scheduler leads now (the keeper logged who)."""
@@ -460,6 +502,8 @@ class JobScheduler:
             )
 
         self._loop.call(begin)
+        if self.retention is not None:
+            self.retention.stop()
         self._loop.when_drained().wait()
         thread_output.uninstall()
         if self._publisher is not None:
