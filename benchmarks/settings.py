@@ -48,6 +48,14 @@ class Settings:
     # 8. attach
     attach_seconds: float
     attach_commands: int
+    # 9. purge while recording
+    purge_rows: int
+    purge_backends: tuple[str, ...]
+    purge_record_batch: int
+    """Runs written per write, as the recorder batches them..."""
+    purge_record_every: float
+    """...every this many seconds."""
+    purge_baseline_seconds: float
 
 
 FULL = Settings(
@@ -81,6 +89,11 @@ FULL = Settings(
     failover_seconds=600.0,
     attach_seconds=30.0,
     attach_commands=30,
+    purge_rows=1_000_000,
+    purge_backends=("sqlite", "postgresql"),
+    purge_record_batch=10,
+    purge_record_every=0.05,
+    purge_baseline_seconds=10.0,
 )
 
 QUICK = Settings(
@@ -114,4 +127,9 @@ QUICK = Settings(
     failover_seconds=0.0,
     attach_seconds=3.0,
     attach_commands=3,
+    purge_rows=20_000,
+    purge_backends=("sqlite",),
+    purge_record_batch=10,
+    purge_record_every=0.05,
+    purge_baseline_seconds=1.0,
 )

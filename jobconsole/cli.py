@@ -47,6 +47,24 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _days(text: str) -> float:
+    from jobconsole.config.kinds import Days
+
+    try:
+        return Days().from_text(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _count(text: str) -> int:
+    from jobconsole.config.kinds import Count
+
+    try:
+        return Count().from_text(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from jobconsole.config import LOG_LEVELS
     from jobconsole.metrics.options import add_metrics_options
@@ -57,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jobconsole",
         description="Run scheduled jobs and watch them: a console by default (attached to the database's live "
         "scheduler if there is one), or a headless server with --no-ui. Shell commands: jobconsole "
-        "{jobs,runs,show,trigger,stop,pause,resume,status} --help. Every setting can also be given in "
+        "{jobs,runs,show,trigger,stop,pause,resume,status,purge} --help. Every setting can also be given in "
         "jobconsole.toml (see --show-config).",
     )
     parser.add_argument("--no-ui", action="store_true", help="run the scheduler in the foreground without the console")
@@ -77,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         help="how long a process run may take to honour its stop_event before SIGTERM; env JOBCONSOLE_GRACE_SECONDS, "
         "[scheduler] grace_seconds (default 10)",
+    )
+    parser.add_argument(
+        "--retention-days",
+        metavar="DAYS",
+        type=_days,
+        help="the leader deletes runs older than DAYS every hour (0 keeps every run); env JOBCONSOLE_RETENTION_DAYS, "
+        "[retention] days (default 90)",
+    )
+    parser.add_argument(
+        "--keep-per-job",
+        metavar="N",
+        type=_count,
+        help="but keeps each job's newest N runs whatever their age; env JOBCONSOLE_KEEP_PER_JOB, "
+        "[retention] keep_per_job (default: no such floor)",
     )
     parser.add_argument(
         "--log-level",
@@ -123,6 +155,8 @@ def _load_settings(args: argparse.Namespace) -> Settings:
         "database.url": args.db,
         "scheduler.jobs": getattr(args, "jobs", None),
         "scheduler.grace_seconds": getattr(args, "grace", None),
+        "retention.days": getattr(args, "retention_days", None),
+        "retention.keep_per_job": getattr(args, "keep_per_job", None),
         "log.level": getattr(args, "log_level", None),
         "log.file": getattr(args, "log_file", None),
         "metrics.port": getattr(args, "metrics_port", None),
@@ -135,7 +169,7 @@ def _load_settings(args: argparse.Namespace) -> Settings:
 
 
 def shell_main(argv: Sequence[str]) -> int:
-    """``jobconsole jobs|runs|show|trigger|stop|pause|resume|status``: see :mod:`jobconsole.shell`."""
+    """``jobconsole jobs|runs|show|trigger|stop|pause|resume|status|purge``: see :mod:`jobconsole.shell`."""
     from jobconsole.shell import ShellError, add_commands, run_command
 
     parser = _Parser(prog="jobconsole", description="Look at a scheduler's jobs and runs, and steer it.")
@@ -273,7 +307,8 @@ def _scheduler_main(argv: Sequence[str]) -> int:
             raise UsageError("--attach and --read-only are for the console; --no-ui runs a scheduler")
         scheduler.configure(
             store=store, notifiers=notifiers_for(settings.email), grace_seconds=settings.grace_seconds,
-            state_base=settings.state_dir, demo=demo,
+            state_base=settings.state_dir, demo=demo, retention_days=settings.retention_days,
+            keep_per_job=settings.keep_per_job or 0,
         )
         try:
             scheduler.configure(

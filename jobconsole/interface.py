@@ -52,6 +52,10 @@ class JobView:
     running_run_id: int | None
     paused: bool = False
     """Paused by an operator: its occurrences are not run (it can still be triggered)."""
+    retries: int = 0
+    """How many more attempts a failed run of the job gets: a run makes ``retries + 1`` in all."""
+    retry_at: datetime | None = None
+    """When the pending retry of the job's last failed run is due; None when none is pending."""
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,9 @@ def log_run_event(event: RunEvent) -> None:
     record = event.record
     if isinstance(event, RunStarted):
         log.info(
-            "run started job=%s run=%d trigger=%s mode=%s",
+            "run started job=%s run=%d trigger=%s mode=%s%s",
             record.job_name, record.id, record.triggered_by.value, record.run_mode.value,
+            f" attempt={record.attempt} first_run={record.first_run_id}" if record.attempt > 1 else "",
         )
     elif isinstance(event, RunTimedOut):
         log.warning("run timed out job=%s run=%d; stop_event set", record.job_name, record.id)

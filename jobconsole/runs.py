@@ -48,6 +48,8 @@ class TriggeredBy(str, enum.Enum):
     MANUAL = "manual"
     CATCH_UP = "catch_up"
     """The one run a job with ``on_missed="run_once"`` gets at start for occurrences missed while no scheduler ran."""
+    RETRY = "retry"
+    """A later attempt of a failed or timed-out run of a job registered with ``retries``."""
 
 
 class RunMode(str, enum.Enum):
@@ -99,10 +101,23 @@ class RunRecord:
     output: str | None = None
     """What the run printed and logged, its head and tail when long (see jobconsole.engine.output);
     history pages leave it out, like the traceback."""
+    attempt: int = 1
+    """Which attempt of its run this row is: 1 for the first, 2 for the first retry, ..."""
+    first_run_id: int | None = None
+    """For a retry, the id of the run's first attempt; None for a first attempt."""
 
     @property
     def error_first_line(self) -> str:
         return (self.error_message or "").strip().splitlines()[0] if self.error_message and self.error_message.strip() else ""
+
+
+def attempt_words(attempt: int, attempts: int | None) -> str:
+    """``"attempt 2/3"``: which attempt of how many a job makes (``attempts``: its retries + 1; None
+    when unknown, e.g. a job no longer registered: ``"attempt 2"``). Empty for the only attempt of a
+    job without retries, which says nothing."""
+    if attempts is None or attempts < attempt:
+        return f"attempt {attempt}" if attempt > 1 else ""
+    return f"attempt {attempt}/{attempts}" if attempts > 1 else ""
 
 
 def ended_by_words(record: RunRecord) -> str:

@@ -1,6 +1,6 @@
 """The shell CLI: look at a scheduler's jobs and runs, and steer it, from any host that reaches its database.
 
-``jobconsole jobs | runs | show | trigger | stop | pause | resume | status``.
+``jobconsole jobs | runs | show | trigger | stop | pause | resume | status | purge``.
 Human tables by default, ``--json`` for scripts. No Textual on this path, so
 it starts fast.
 
@@ -30,7 +30,7 @@ from jobconsole.runs import HistoryQuery, RunRecord, RunStatus, ended_by_words
 if TYPE_CHECKING:
     from jobconsole.attach.remote import RemoteScheduler
 
-COMMANDS = ("jobs", "runs", "show", "trigger", "stop", "pause", "resume", "status")
+COMMANDS = ("jobs", "runs", "show", "trigger", "stop", "pause", "resume", "status", "purge")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
@@ -48,6 +48,14 @@ def parse_duration(text: str) -> timedelta:
         return _parse_duration(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _age(text: str) -> timedelta:
+    """``--older-than``: a duration, more than 0."""
+    age = parse_duration(text)
+    if age <= timedelta(0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0, such as 30d, 12h or 90m")
+    return age
 
 
 def _statuses(text: str) -> tuple[RunStatus, ...]:
@@ -94,6 +102,13 @@ def add_commands(subparsers: Any, db_option: Any) -> None:
     stop = subparsers.add_parser("stop", parents=[common], help="ask a run in progress to stop")
     stop.add_argument("run_id", type=_positive_int, metavar="RUN_ID")
     subparsers.add_parser("status", parents=[common], help="exit 0 if a live scheduler leads the database, else 1")
+    purge = subparsers.add_parser(
+        "purge", parents=[common],
+        help="delete runs older than AGE; runs in progress and each job's newest run and last occurrence are kept",
+    )
+    purge.add_argument("--older-than", type=_age, required=True, metavar="AGE", help="30d, 12h, 90m: runs started before then")
+    purge.add_argument("--keep-per-job", type=_positive_int, metavar="N", help="keep each job's newest N runs whatever their age")
+    purge.add_argument("--dry-run", action="store_true", help="say how many runs would be deleted; delete none")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -121,6 +136,8 @@ def run_command(args: argparse.Namespace) -> int:
             return _jobs(remote, args)
         if command == "status":
             return _status(store, remote, args)
+        if command == "purge":
+            return _purge(store, args)
         try:
             remote.require_live_leader()
         except NoLeaderError as error:
@@ -316,3 +333,35 @@ def _status(store: Any, remote: RemoteScheduler, args: argparse.Namespace) -> in
     else:
         print(f"not live: {problem}", file=sys.stderr)
     return EXIT_OK if problem is None else EXIT_REFUSED
+
+
+def _purge(store: Any, args: argparse.Namespace) -> int:
+    """Delete (or count) old runs in small batches with a pause between them, so that a scheduler
+    recording runs on the same database meanwhile is never held up for long."""
+    import time
+
+    from jobconsole.store.retention import PURGE_PAUSE_SECONDS, PurgeRule
+
+    def between_batches() -> bool:
+        if not args.dry_run:
+            time.sleep(PURGE_PAUSE_SECONDS)
+        return True
+
+    rule = PurgeRule(datetime.now(timezone.utc) - args.older_than, args.keep_per_job)
+    report = store.purge(rule, dry_run=args.dry_run, between_batches=between_batches)
+    if args.json:
+        _print_json({
+            "dry_run": report.dry_run, "older_than": rule.older_than, "keep_per_job": rule.keep_per_job,
+            "deleted": dict(sorted(report.deleted.items())), "total": report.total,
+        })
+        return EXIT_OK
+    verb = "would delete" if report.dry_run else "deleted"
+    print(f"{verb} {report.total:,} runs of {len(report.deleted)} jobs started before "
+          f"{_when(rule.older_than)} UTC from {store.url_label}")
+    if report.deleted:
+        _table(("job", verb), [(job, f"{count:,}") for job, count in sorted(report.deleted.items())])
+    kept = "runs in progress, each job's newest run and last occurrence"
+    if rule.keep_per_job:
+        kept += f", and each job's newest {rule.keep_per_job} runs"
+    print(f"kept: {kept}")
+    return EXIT_OK

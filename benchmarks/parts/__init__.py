@@ -1,4 +1,4 @@
-"""The eight parts of the benchmark, in the issue's order; each returns its tables and raw results."""
+"""The nine parts of the benchmark, in the issue's order; each returns its tables and raw results."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ Part = Callable[[Settings], PartResult]
 
 
 def parts() -> dict[str, Part]:
-    from benchmarks.parts import attach, burst, failover, history, idle, lateness, process, ssh
+    from benchmarks.parts import attach, burst, failover, history, idle, lateness, process, purge, ssh
 
     return {
         "lateness": lateness.run,
@@ -31,4 +31,5 @@ def parts() -> dict[str, Part]:
         "ssh": ssh.run,
         "failover": failover.run,
         "attach": attach.run,
+        "purge": purge.run,
     }

@@ -53,7 +53,7 @@ def encode_snapshot(snapshot: EngineSnapshot, following: Mapping[str, Sequence[f
             [
                 job.name, job.schedule, _ts(job.next_run), job.last_status.value if job.last_status else None,
                 job.run_mode.value, job.timeout_seconds, [status.value for status in job.recent],
-                job.running_run_id, job.paused,
+                job.running_run_id, job.paused, job.retries, _ts(job.retry_at),
             ]
             for job in snapshot.jobs
         ],
@@ -92,8 +92,11 @@ def decode_state(text: str) -> tuple[EngineSnapshot, NextRuns]:
                 recent=tuple(RunStatus(status) for status in recent),
                 running_run_id=running,
                 paused=paused,
+                retries=retry[0] if retry else 0,
+                retry_at=_time(retry[1]) if retry else None,
             )
-            for name, schedule, next_run, last, mode, timeout, recent, running, paused in document["jobs"]
+            # A leader of an earlier release publishes no retries (the list ends at paused).
+            for name, schedule, next_run, last, mode, timeout, recent, running, paused, *retry in document["jobs"]
         )
         running_runs = tuple(
             LiveRunView(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from jobconsole.config.kinds import Addresses, Choice, Duration, Kind, Port, Seconds, Text, Urls
+from jobconsole.config.kinds import Addresses, Choice, Count, Days, Duration, Kind, Port, Seconds, Text, Urls
 from jobconsole.store.light import DEFAULT_DATABASE_URL
 
 DEMO_JOBS_MODULE = "sample_jobs.demo"
@@ -49,6 +49,8 @@ KEYS: tuple[Key, ...] = (
     Key("scheduler", "jobs", Text("a module name"), DEMO_JOBS_MODULE, "JOBCONSOLE_JOBS", "--jobs"),
     Key("scheduler", "grace_seconds", Seconds(), 10.0, "JOBCONSOLE_GRACE_SECONDS", "--grace"),
     Key("scheduler", "state_dir", Text("a directory"), None, "JOBCONSOLE_STATE_DIR"),
+    Key("retention", "days", Days(), 90.0, "JOBCONSOLE_RETENTION_DAYS", "--retention-days"),
+    Key("retention", "keep_per_job", Count(), None, "JOBCONSOLE_KEEP_PER_JOB", "--keep-per-job"),
     Key("log", "level", Choice(LOG_LEVELS, upper=True), "INFO", "JOBCONSOLE_LOG_LEVEL", "--log-level"),
     Key("log", "file", Text("a file name"), None, "JOBCONSOLE_LOG_FILE", "--log-file"),
     _smtp("host", Text("a host name")),
@@ -66,4 +68,4 @@ KEYS: tuple[Key, ...] = (
 )
 
 BY_ID = {key.id: key for key in KEYS}
-TABLES = {"database", "scheduler", "log", "notify", "notify.email", "notify.webhook", "alerts", "metrics"}
+TABLES = {"database", "scheduler", "retention", "log", "notify", "notify.email", "notify.webhook", "alerts", "metrics"}

@@ -76,6 +76,50 @@ class Seconds:
         return value
 
 
+class Days:
+    """A number of days, 0 (for ever: nothing is deleted) up to a century."""
+
+    def from_toml(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number of days, not {_type_name(value)} ({shown(value)})")
+        return self._checked(float(value), shown(value))
+
+    def from_text(self, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be a number of days, not {text!r}") from None
+        return self._checked(value, repr(text))
+
+    @staticmethod
+    def _checked(value: float, as_given: str) -> float:
+        if not (math.isfinite(value) and 0 <= value <= 36_500):
+            raise ValueError(f"must be a number of days from 0 (keep every run) to 36500, not {as_given}")
+        return value
+
+
+class Count:
+    """A whole number, 1 or more."""
+
+    def from_toml(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"must be a whole number, not {_type_name(value)} ({shown(value)})")
+        return self._checked(value, shown(value))
+
+    def from_text(self, text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"must be a whole number, not {text!r}") from None
+        return self._checked(value, repr(text))
+
+    @staticmethod
+    def _checked(value: int, as_given: str) -> int:
+        if value < 1:
+            raise ValueError(f"must be 1 or more, not {as_given}")
+        return value
+
+
 class Port:
     """A TCP port number; with ``allow_off``, 0 too (the service is off)."""
 
@@ -186,4 +230,4 @@ class Urls:
         return self.from_toml(text.replace(",", " ").split())
 
 
-Kind = Text | Seconds | Port | Choice | Addresses | Duration | Urls
+Kind = Text | Seconds | Days | Count | Port | Choice | Addresses | Duration | Urls

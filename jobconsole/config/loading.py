@@ -65,6 +65,8 @@ def load_settings(
         jobs=values["scheduler.jobs"],
         grace_seconds=values["scheduler.grace_seconds"],
         state_dir=values["scheduler.state_dir"],
+        retention_days=values["retention.days"],
+        keep_per_job=values["retention.keep_per_job"],
         log_level=values["log.level"],
         log_file=values["log.file"],
         email=_email(values, origins),

@@ -35,6 +35,10 @@ class Settings:
     jobs: str
     grace_seconds: float
     state_dir: str | None
+    retention_days: float
+    """Runs older than this many days are deleted by the leader (0: none are)."""
+    keep_per_job: int | None
+    """Each job's newest runs kept whatever their age (None: no such floor)."""
     log_level: str
     log_file: str | None
     email: SmtpSettings | None

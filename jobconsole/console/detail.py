@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from jobconsole.console.attempts import JobAttempts
 from jobconsole.console.formatting import (
     ACTIVE_STATE_WORDS,
     Palette,
@@ -68,6 +69,7 @@ class RunDetailScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self._scheduler = scheduler
+        self._attempts = JobAttempts(scheduler)
         self.run_id = run_id
         self._clock = clock
         self._palette = palette
@@ -257,7 +259,7 @@ class RunDetailScreen(Screen[None]):
         left = [
             ("Status", status_text(record.status, palette)),
             ("Job", plain(record.job_name)),
-            ("Triggered", plain(record.triggered_by.value)),
+            ("Triggered", plain(self._triggered_words(record))),
             ("Mode", plain(record.run_mode.value)),
             ("Host/pid", plain(where)),
             state,
@@ -278,6 +280,16 @@ class RunDetailScreen(Screen[None]):
         for (left_label, left_value), (right_label, right_value) in zip(left, right, strict=True):
             grid.add_row(left_label, left_value, right_label, right_value)
         return grid
+
+    def _triggered_words(self, record: RunRecord) -> str:
+        """``scheduled``, or with the attempt: ``retry · attempt 2/3 of run 41``."""
+        words = record.triggered_by.value
+        attempt = self._attempts.words(record)
+        if attempt:
+            words += f" · {attempt}"
+            if record.first_run_id is not None:
+                words += f" of run {record.first_run_id}"
+        return words
 
     def action_back(self) -> None:
         self.dismiss()

@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Static
 
+from jobconsole.console.attempts import JobAttempts
 from jobconsole.console.formatting import (
     STATUS_LOOKS,
     Palette,
@@ -192,6 +193,7 @@ class HistoryPane(Vertical):
     ) -> None:
         super().__init__(id=id)
         self._scheduler = scheduler
+        self._attempts = JobAttempts(scheduler)
         self.page_size = page_size
         self.retry_seconds = retry_seconds
         self.status_choice = STATUS_CHOICES[0]
@@ -584,6 +586,10 @@ class HistoryPane(Vertical):
             detail = plain(record.error_first_line, style=palette.tone("error"))
         else:
             detail = plain((record.message or "").strip().split("\n")[0], style=palette.tone("muted"))
+        attempt = self._attempts.words(record)
+        if attempt:
+            shown = plain(f"{attempt} · " if detail.plain else attempt)
+            detail = Text.assemble(shown, detail, no_wrap=True, overflow="ellipsis", end="")
         return {
             "status": status_text(record.status, palette),
             "run": plain(f"#{record.id}"),

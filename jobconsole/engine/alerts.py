@@ -91,14 +91,15 @@ class AlertPolicy:
 
     # -- ends of runs ----------------------------------------------------------------------------
 
-    def failed(self, record: RunRecord, now: datetime, effects: Effects) -> None:
-        """A run of the job failed or timed out: a failure notice, a reminder, or nothing."""
+    def failed(self, record: RunRecord, now: datetime, effects: Effects, attempts: int = 1) -> None:
+        """A run of the job failed or timed out (its last attempt, of ``attempts``): a failure notice, a
+        reminder, or nothing."""
         name = record.job_name
         state = self.states.get(name) or AlertState(name)
         if not state.failing:
             state = dataclasses.replace(state, failing_since=now, failed_count=1, last_notified_at=now)
             effects.notices.append(
-                FailureNotice.from_record(record, NoticeKind.FAILURE, failing_since=now, failed_runs=1)
+                FailureNotice.from_record(record, NoticeKind.FAILURE, failing_since=now, failed_runs=1, attempts=attempts)
             )
         else:
             count = state.failed_count + 1
@@ -106,7 +107,7 @@ class AlertPolicy:
             if last is None or now - last >= self.reminder:
                 state = dataclasses.replace(state, failed_count=count, last_notified_at=now)
                 effects.notices.append(
-                    FailureNotice.from_record(record, NoticeKind.REMINDER, state.failing_since, count)
+                    FailureNotice.from_record(record, NoticeKind.REMINDER, state.failing_since, count, attempts)
                 )
             else:
                 state = dataclasses.replace(state, failed_count=count)

@@ -11,6 +11,7 @@ publishes a snapshot, so no snapshot shows what the recorder was not yet given.
 from __future__ import annotations
 
 import logging
+import random
 import signal
 import threading
 from collections import deque
@@ -28,13 +29,14 @@ from jobconsole.engine.live_run import LiveRun, Origin
 from jobconsole.engine.outcome import Outcome
 from jobconsole.engine.process_runs import ChildProcess
 from jobconsole.engine.recorder import Pending
+from jobconsole.engine.retry import PendingRetry
 from jobconsole.engine.stopping import StopPolicy, final_status
 from jobconsole.engine.tally import RunTally
 from jobconsole.humanize import limit
 from jobconsole.engine.timers import Deadlines, TimerHandle, Timers
 from jobconsole.interface import LiveState, CommandResult, EngineState
 from jobconsole.notify.notice import FailureNotice
-from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy
+from jobconsole.runs import EndedBy, RunMode, RunRecord, RunStatus, TriggeredBy, attempt_words
 
 log = logging.getLogger("jobconsole.engine")
 
@@ -46,6 +48,8 @@ MISSED_COUNT_LIMIT = 100_000
 _INSTANT = timedelta(microseconds=1)
 OVERDUE_LOOK_SECONDS = 300.0
 """The longest the engine goes without looking for jobs gone too long without a success, while any may be."""
+RETRY_RECHECK_SECONDS = 1.0
+"""A retry due while this scheduler cannot confirm that it leads waits this long before looking again."""
 
 
 @dataclass
@@ -114,6 +118,10 @@ class Dispatcher:
         """The timer that next looks for jobs gone too long without a success, while any is watched."""
         self.tally: RunTally | None = None
         """Counts ended runs for the metrics, when they are on (see :mod:`jobconsole.engine.tally`)."""
+        self.retries: dict[str, PendingRetry] = {}
+        """Retries planned and not yet started, by job: at most one per job (see :mod:`.retry`)."""
+        self.rng = random.Random()
+        """Draws each retry's jitter."""
 
     # -- jobs ------------------------------------------------------------------
 
@@ -138,9 +146,14 @@ class Dispatcher:
         last_occurrences: Mapping[str, datetime] | None = None,
         effects: Effects | None = None,
         previous: tuple[str, datetime] | None = None,
+        last_attempts: Mapping[str, RunRecord] | None = None,
     ) -> None:
         """Arm every job: after its last recorded occurrence if it has one (an interval job keeps its
         phase across a restart), else from ``now``.
+
+        ``last_attempts`` is each job's latest run in the table: one that failed with
+        attempts left gets its retry planned again, due when it would have been (at once
+        if that has passed), so a retry survives a restart or a takeover.
 
         ``previous`` is who led before this scheduler and until when it may have
         dispatched. An occurrence due before then with no row was either never
@@ -175,6 +188,11 @@ class Dispatcher:
                 catch_up.append((spec, last_missed))
             self.due.arm(name, following)
             self._touch(name)
+        for name, record in (last_attempts or {}).items():
+            spec = self.specs.get(name)
+            if spec is not None and record.finished_at is not None and spec.retry.retries_after(record):
+                due = record.finished_at + timedelta(seconds=spec.retry.wait(record.attempt, self.rng))
+                self._plan_retry(spec, record, due, now)
         for spec, last_missed in catch_up:
             assert effects is not None
             self._start_run(spec, TriggeredBy.CATCH_UP, last_missed, now, self._clock.monotonic(), effects)
@@ -298,8 +316,14 @@ class Dispatcher:
         now: datetime,
         now_mono: float,
         effects: Effects,
+        attempt: int = 1,
+        first_run_id: int | None = None,
     ) -> LiveRun | str:
-        """Start a run; if one of the job is still in progress, the reason (recorded for a scheduled one)."""
+        """Start a run; if one of the job is still in progress, the reason (recorded for a scheduled one).
+
+        While a retry of the job is pending, the retry wins: a scheduled occurrence is recorded
+        skipped. A run started by hand or a catch-up run takes the pending retry's place.
+        """
         name = spec.name
         busy = self.live_by_job.get(name)
         if busy is not None:
@@ -309,6 +333,16 @@ class Dispatcher:
             if triggered_by is TriggeredBy.SCHEDULED:
                 self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
             return reason
+        if self.retries and triggered_by is not TriggeredBy.RETRY and name in self.retries:
+            pending = self.retries[name]
+            if triggered_by is TriggeredBy.SCHEDULED:
+                reason = (
+                    f"{attempt_words(pending.attempt, spec.retry.attempts)} of run {pending.first_run_id} "
+                    f"is due at {pending.due:%Y-%m-%d %H:%M:%S} UTC"
+                )
+                self._record_skipped(spec, scheduled_for, f"skipped: {reason}", effects)
+                return reason
+            self._drop_retry(name, f"a {triggered_by.value.replace('_', '-')} run takes its place")
         child = (
             # The child logs at the level the scheduler's process does.
             ChildProcess(spec.func, f"jobconsole:{name}", self.process_output, logging.getLogger().getEffectiveLevel())
@@ -316,7 +350,7 @@ class Dispatcher:
             else None
         )
         run_id = self.last_id = self.last_id + 1
-        run = LiveRun(spec, run_id, triggered_by, scheduled_for, now, now_mono, self.origin, child)
+        run = LiveRun(spec, run_id, triggered_by, scheduled_for, now, now_mono, self.origin, child, attempt, first_run_id)
         self.live[run_id] = run
         self.live_by_job[name] = run
         self._deadlines.add(run.deadline_mono, run_id)
@@ -547,11 +581,69 @@ class Dispatcher:
         if status.is_failure or self.has_listeners:
             final = run.final_record()
             if status.is_failure:
-                self.alerts.failed(final, now, effects)
+                self._after_failure(run, final, now, effects)
             effects.events.append(RunFinished(final))
         if status is RunStatus.SUCCEEDED and name in self.alerts.tracked:
             if self.alerts.succeeded(name, now, run.final_record, effects):
                 self.check_overdue(effects)
+
+    # -- retries -----------------------------------------------------------------
+
+    def _after_failure(self, run: LiveRun, final: RunRecord, now: datetime, effects: Effects) -> None:
+        """Plan the next attempt of a failed run, or tell the notifiers: only the last attempt's failure is
+        notified. A run an operator stopped, or one that ended while the scheduler shuts down, is not retried."""
+        spec = run.spec
+        policy = spec.retry
+        if run.stop_reason is None and self.state is EngineState.RUNNING and policy.retries_after(final):
+            self._plan_retry(spec, final, now + timedelta(seconds=policy.wait(final.attempt, self.rng)), now)
+        else:
+            self.alerts.failed(final, now, effects, attempts=policy.attempts)
+
+    def _plan_retry(self, spec: JobSpec, failed: RunRecord, due: datetime, now: datetime) -> None:
+        """Start the attempt after ``failed`` at ``due`` (wall clock; at once if it has passed), on the loop's timers."""
+        name = spec.name
+        if name in self.retries:
+            self._drop_retry(name, "a later attempt replaces it")
+        wait = max((due - now).total_seconds(), 0.0)
+        timer = self._timers.call_at(self._clock.monotonic() + wait, lambda effects: self._retry_due(name, effects))
+        pending = self.retries[name] = PendingRetry(failed, due, timer)
+        self._touch(name)
+        log.info(
+            "run %d of %s %s (%s); %s starts at %s UTC",
+            failed.id, name, failed.status.value, attempt_words(failed.attempt, spec.retry.attempts),
+            attempt_words(pending.attempt, spec.retry.attempts), f"{due:%Y-%m-%d %H:%M:%S}",
+        )
+
+    def _drop_retry(self, name: str, why: str) -> None:
+        pending = self.retries.pop(name)
+        pending.timer.cancel()
+        self._touch(name)
+        log.info("the retry of run %d of %s is dropped: %s", pending.first_run_id, name, why)
+
+    def _retry_due(self, name: str, effects: Effects) -> None:
+        """A retry's timer went off: start the attempt, unless the job is paused (its last failure is
+        then notified) or the scheduler is shutting down (the next leader plans it again)."""
+        pending = self.retries.get(name)
+        if pending is None or self.state is not EngineState.RUNNING:
+            return
+        if not self.may_dispatch():
+            # Not surely the leader right now; a replaced one stops for good before this comes round.
+            retry_at = self._clock.monotonic() + RETRY_RECHECK_SECONDS
+            pending.timer = self._timers.call_at(retry_at, lambda later: self._retry_due(name, later))
+            return
+        del self.retries[name]
+        spec = self.specs[name]
+        self._touch(name)
+        if name in self.paused:
+            log.info("%s is paused: its retry of run %d is not run", name, pending.first_run_id)
+            self.alerts.failed(pending.failed, self._clock.now(), effects, attempts=spec.retry.attempts)
+            return
+        started = self._start_run(
+            spec, TriggeredBy.RETRY, pending.due, self._clock.now(), self._clock.monotonic(), effects,
+            pending.attempt, pending.first_run_id,
+        )
+        if isinstance(started, str):
+            log.info("the retry of run %d of %s is not run, a run of it stands for it: %s", pending.first_run_id, name, started)
 
     def done_event(self, run_id: int) -> threading.Event | None:
         """An event set when run ``run_id`` ends; None if it is not in progress."""
@@ -575,6 +667,10 @@ class Dispatcher:
         self.state = EngineState.STOPPING
         self.changed = True
         self.due.clear()
+        # Pending retries are not recorded: whoever leads next plans them again from the table.
+        for pending in self.retries.values():
+            pending.timer.cancel()
+        self.retries.clear()
         self.dirty_jobs.update(self.specs)
         runs = list(self.live.values())
         for run in runs:

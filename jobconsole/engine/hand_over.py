@@ -88,9 +88,8 @@ class HandOver:
         """After the publish: waiters, notifiers and listeners hear of the change."""
         for done in effects.done:
             done.set()
-        if effects.notices and self.notifiers is not None:
-            for notice in effects.notices:
-                self.notifiers.notify(notice)
+        for notice in effects.notices:
+            self.send(notice)
         for event in effects.events:
             self.emit(event)
 
@@ -138,9 +137,13 @@ class HandOver:
         return fenced
 
     def notify(self, record: RunRecord) -> None:
-        """A run found abandoned: notified as it is, outside the alert policy."""
+        """A run found abandoned (or a failure whose retries cannot be known): notified as it is, outside the
+        alert policy."""
+        self.send(FailureNotice.from_record(record))
+
+    def send(self, notice: FailureNotice) -> None:
         if self.notifiers is not None:
-            self.notifiers.notify(FailureNotice.from_record(record))
+            self.notifiers.notify(notice)
 
     def emit(self, event: RunEvent) -> None:
         for listener in self.listeners:

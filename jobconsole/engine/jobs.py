@@ -17,6 +17,7 @@ import schedule
 
 from jobconsole.engine.cadence import Cadence, ScheduleCadence
 from jobconsole.engine.cron import CronCadence, CronSchedule
+from jobconsole.engine.retry import DEFAULT_RETRY_BACKOFF_SECONDS, RetryPolicy, retry_policy
 from jobconsole.runs import RunMode
 
 JobFunc = Callable[[Any], Any]
@@ -47,6 +48,7 @@ class JobSpec:
     on_missed: OnMissed = OnMissed.SKIP
     alert_within: timedelta | None = None
     """``alert_if_no_success_within``: one notice when the job goes this long without a success."""
+    retry: RetryPolicy = RetryPolicy()
     timeout_seconds: float = field(init=False, repr=False, compare=False)
     """``timeout`` in seconds, worked out once: every run's deadline needs it."""
 
@@ -113,6 +115,8 @@ def build_job_spec(
     timeout_minutes: object,
     on_missed: object = "skip",
     alert_if_no_success_within: object = None,
+    retries: object = 0,
+    retry_backoff: object = DEFAULT_RETRY_BACKOFF_SECONDS,
 ) -> JobSpec:
     """Check one ``register`` call; every problem is a ValueError naming the job."""
     if not isinstance(name, str) or not name.strip():
@@ -140,6 +144,7 @@ def build_job_spec(
     except ValueError:
         raise ValueError(f"{label}: on_missed must be 'skip' or 'run_once', got {on_missed!r}") from None
     alert_within = _alert_within(label, alert_if_no_success_within)
+    retry = retry_policy(label, retries, retry_backoff)
     if run_in_process:
         try:
             pickle.dumps(func)
@@ -156,6 +161,7 @@ def build_job_spec(
         timeout=timedelta(minutes=timeout_minutes),
         on_missed=missed_policy,
         alert_within=alert_within,
+        retry=retry,
     )
 
 

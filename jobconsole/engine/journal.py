@@ -75,7 +75,13 @@ class StartJournal:
                 scheduled = stamps.get(item.scheduled_for) or stamps.setdefault(item.scheduled_for, _ts(item.scheduled_for))
                 started = stamps.get(item.started_at) or stamps.setdefault(item.started_at, _ts(item.started_at))
                 job = self._jobs.get(item.spec.name) or self._jobs.setdefault(item.spec.name, _job_part(item))
-                lines.append(f"S\t{item.run_id}\t{scheduled}\t{started}\t{job}\n")
+                if item.triggered_by in _SAID_BY_START:
+                    lines.append(f"S\t{item.run_id}\t{scheduled}\t{started}\t{job}\n")
+                else:
+                    first = "-" if item.first_run_id is None else item.first_run_id
+                    lines.append(
+                        f"T\t{item.run_id}\t{scheduled}\t{started}\t{item.triggered_by.value}\t{item.attempt}\t{first}\t{job}\n"
+                    )
             elif isinstance(item, (RunRecord, RunUpdate)):
                 lines.append(f"R\t{encode_op(item)}\n")
         return "".join(lines).encode()
@@ -100,6 +106,11 @@ class StartJournal:
             self.path.unlink(missing_ok=True)
         os.close(self._fd)
         self._fd = -1
+
+
+_SAID_BY_START = frozenset({TriggeredBy.SCHEDULED, TriggeredBy.MANUAL})
+"""First attempts whose trigger an ``S`` line says by whether it has a due time; other runs (retries,
+catch-up runs) get a ``T`` line, which names the trigger and the attempt."""
 
 
 def _job_part(run: LiveRun) -> str:
@@ -153,15 +164,21 @@ def _read_line(line: str, contents: JournalContents) -> None:
     if kind == "H":
         pid, epoch, host = rest.split("\t", 2)
         contents.pid, contents.epoch, contents.host = int(pid), int(epoch), host
-    elif kind == "S":
-        run_id, scheduled, started, mode, timeout, name = rest.split("\t", 5)
+    elif kind in ("S", "T"):
+        if kind == "S":
+            run_id, scheduled, started, mode, timeout, name = rest.split("\t", 5)
+            trigger, attempt, first = "-", "1", "-"
+        else:
+            run_id, scheduled, started, trigger, attempt, first, mode, timeout, name = rest.split("\t", 8)
         scheduled_for = _time(scheduled)
         started_at = _time(started)
         assert started_at is not None
+        if trigger == "-":
+            trigger = TriggeredBy.MANUAL.value if scheduled_for is None else TriggeredBy.SCHEDULED.value
         contents.starts[int(run_id)] = RunRecord(
             id=int(run_id),
             job_name=name,
-            triggered_by=TriggeredBy.MANUAL if scheduled_for is None else TriggeredBy.SCHEDULED,
+            triggered_by=TriggeredBy(trigger),
             status=RunStatus.RUNNING,
             run_mode=RunMode.PROCESS if mode == "P" else RunMode.THREAD,
             scheduled_for=scheduled_for,
@@ -169,6 +186,8 @@ def _read_line(line: str, contents: JournalContents) -> None:
             deadline_at=started_at + timedelta(seconds=float(timeout)),
             host=contents.host,
             pid=contents.pid,
+            attempt=int(attempt),
+            first_run_id=None if first == "-" else int(first),
         )
     elif kind == "E":
         run_id, status, finished, ended_by, exit_code, extra = rest.split("\t", 5)

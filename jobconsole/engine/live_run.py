@@ -49,7 +49,7 @@ class LiveRun:
 
     __slots__ = (
         "spec", "run_id", "triggered_by", "scheduled_for", "started_at", "deadline_mono", "origin",
-        "stop_event",
+        "attempt", "first_run_id", "stop_event",
         "child", "state", "timed_out", "stop_reason", "escalated", "escalation_at", "timers", "done", "output",
         "_record", "_written", "_end",
     )
@@ -64,6 +64,8 @@ class LiveRun:
         started_mono: float,
         origin: Origin,
         child: ChildProcess | None = None,
+        attempt: int = 1,
+        first_run_id: int | None = None,
     ) -> None:
         self.spec = spec
         self.run_id = run_id
@@ -72,6 +74,9 @@ class LiveRun:
         self.started_at = started_at
         self.deadline_mono = started_mono + spec.timeout_seconds
         self.origin = origin
+        self.attempt = attempt
+        """Which attempt of its run this is (1: the first); a retry's ``first_run_id`` names the first."""
+        self.first_run_id = first_run_id
         self.child = child
         self.stop_event: Any = StopEvent() if child is None else child.stop_event
         self.state: LiveState = LiveState.RUNNING
@@ -127,6 +132,8 @@ class LiveRun:
                 deadline_at=self.deadline,
                 host=host,
                 pid=pid,
+                attempt=self.attempt,
+                first_run_id=self.first_run_id,
             )
         return record
 
@@ -216,6 +223,8 @@ class LiveRun:
             host=host,
             pid=pid,
             output=outcome.output,
+            attempt=self.attempt,
+            first_run_id=self.first_run_id,
         )
 
     @property

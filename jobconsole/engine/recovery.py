@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,8 @@ class Recovered:
     last_id: int
     failures: list[datetime]
     last_occurrences: dict[str, datetime]
+    last_attempts: dict[str, RunRecord]
+    """The latest run of each job with retries: one that failed with attempts left gets its retry again."""
 
 
 def recover(
@@ -46,9 +48,11 @@ def recover(
     origin: Origin,
     epoch: int,
     cadences: Mapping[str, Cadence],
+    retried: Sequence[str] = (),
 ) -> Recovered:
     """Everything a new leader does before dispatching: the spools and journals earlier schedulers left,
-    the runs they left running, and where each job's schedule stands."""
+    the runs they left running, where each job's schedule stands, and the last attempts of the ``retried``
+    jobs (those with retries)."""
     rewritten = replay_spool(store, state, database_id)
     rewritten += replay_spool(store, Path(LEGACY_SPOOL_DIR), store.url_label)
     if store.persistent:
@@ -60,6 +64,7 @@ def recover(
         last_id=store.max_run_id(),
         failures=sorted(store.failure_times_since(now - timedelta(hours=24))),
         last_occurrences=_last_occurrences(store, cadences),
+        last_attempts=store.last_attempts(list(retried)) if retried else {},
     )
 
 

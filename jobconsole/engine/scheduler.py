@@ -37,6 +37,14 @@ from jobconsole.engine.pool import WorkerPool
 from jobconsole.engine.publisher import Publisher
 from jobconsole.engine.process_runs import module_of, prepare_fork_server
 from jobconsole.engine.recorder import RunRecorder, describe_op
+from jobconsole.engine.retention import (
+    DEFAULT_RETENTION_DAYS,
+    FIRST_PURGE_AFTER_SECONDS,
+    PURGE_EVERY_SECONDS,
+    Retention,
+    retention_policy,
+)
+from jobconsole.engine.retry import DEFAULT_RETRY_BACKOFF_SECONDS
 from jobconsole.engine.recovery import load_past_outcomes, recover
 from jobconsole.engine.snapshots import JobViews, SnapshotBuilder
 from jobconsole.engine.spool import Spool, keep_refused_record, spool_unwritten
@@ -81,6 +89,10 @@ class JobScheduler:
     ``alert_reminder`` (a timedelta or seconds; default
     ``JOBCONSOLE_ALERT_REMINDER``, else 1 h) is the shortest time between two
     notices about a job that keeps failing.
+
+    ``retention_days``: while this scheduler leads, it deletes runs older than
+    that every hour (0: keeps every run), keeping each job's newest
+    ``keep_per_job`` whatever their age (see :mod:`jobconsole.engine.retention`).
     """
 
     def __init__(
@@ -100,6 +112,8 @@ class JobScheduler:
         state_base: str | os.PathLike[str] | None = None,
         alert_reminder: timedelta | float | None = None,
         notify_urls: Sequence[str] | None = None,
+        retention_days: float = DEFAULT_RETENTION_DAYS,
+        keep_per_job: int | None = None,
     ) -> None:
         self._store = store
         self._owns_store = False
@@ -123,6 +137,9 @@ class JobScheduler:
         self._services: list[Notifier] | None = None
         """One notifier per configured notification URL; None: JOBCONSOLE_NOTIFY_URLS decides at start."""
         self._replaced_by_another = False
+        self._retention_policy = retention_policy(retention_days, keep_per_job)
+        self.retention: Retention | None = None
+        """The leader's purges of old runs, once started (None: not started, or every run is kept)."""
 
         # Lifecycle, guarded by _lifecycle (the facade's only lock; it guards no scheduling state).
         self._lifecycle = threading.Lock()
@@ -202,11 +219,14 @@ class JobScheduler:
         state_base: str | os.PathLike[str] | None = None,
         alert_reminder: timedelta | float | None = None,
         notify_urls: Sequence[str] | None = None,
+        retention_days: float | None = None,
+        keep_per_job: int | None = None,
     ) -> None:
         """Set options before :meth:`start` (for the module-level default scheduler).
 
-        Raises ValueError for a reminder that is not a positive duration, or a
-        notification URL that cannot be used (or apprise missing), naming it.
+        Raises ValueError for a reminder that is not a positive duration, a notification URL
+        that cannot be used (or apprise missing), naming it, or a bad ``retention_days``
+        (0 keeps every run) or ``keep_per_job`` (0: no per-job floor).
         """
         if self._started_once:
             raise RuntimeError("configure() must be called before start()")
@@ -224,6 +244,12 @@ class JobScheduler:
             self.spool_dir = Path(spool_dir)
         if state_base is not None:
             self.state_base = state_base
+        if retention_days is not None or keep_per_job is not None:
+            policy = self._retention_policy
+            self._retention_policy = retention_policy(
+                (policy.days or 0) if retention_days is None else retention_days,
+                policy.keep_per_job if keep_per_job is None else keep_per_job,
+            )
         if process_output is not None:
             self._dispatcher.process_output = process_output
         if demo is not None:
@@ -269,6 +295,8 @@ class JobScheduler:
         timeout_minutes: float = 15,
         on_missed: str = "skip",
         alert_if_no_success_within: timedelta | float | None = None,
+        retries: int = 0,
+        retry_backoff: float = DEFAULT_RETRY_BACKOFF_SECONDS,
     ) -> None:
         """Register a job; raises ValueError naming the job and the problem.
 
@@ -284,9 +312,13 @@ class JobScheduler:
         succeeded for that long (counted from its last success, or from when it was
         first registered so), one ``overdue`` notice goes out; the next one only after
         it has succeeded and gone quiet again. A paused job gets none.
+        ``retries`` is how many more attempts a failed or timed-out run gets (0 to 100);
+        attempt k + 1 starts ``retry_backoff`` × 2^(k-1) seconds (±20 %) after attempt k
+        ended. Each attempt is a row of its own; see :mod:`jobconsole.engine.retry`.
         """
         spec = build_job_spec(
-            name, func, job_schedule, run_in_process, timeout_minutes, on_missed, alert_if_no_success_within
+            name, func, job_schedule, run_in_process, timeout_minutes, on_missed, alert_if_no_success_within,
+            retries, retry_backoff
         )
 
         def add(_effects: Effects) -> None:
@@ -397,7 +429,8 @@ class JobScheduler:
         database_id = self._database_id = store.database_id()
         state = self.spool_dir = self.spool_dir or state_directory(database_id, base=self.state_base)
         cadences = {name: spec.cadence for name, spec in self._dispatcher.specs.items()}
-        found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences)
+        retried = [name for name, spec in self._dispatcher.specs.items() if spec.retry.retries]
+        found = recover(store, state, database_id, now, (self._host, self._pid), term.epoch, cadences, retried)
         if store.persistent:
             journal = self._hand_over.journal = StartJournal(
                 state, database_id, term.instance, self._host, self._pid, term.epoch
@@ -436,7 +469,7 @@ class JobScheduler:
             previous = (f"the scheduler {term.previous}", now - timedelta(seconds=term.previous_for))
 
         def arm(effects: Effects) -> None:
-            self._dispatcher.arm_all(now, found.last_occurrences, effects, previous)
+            self._dispatcher.arm_all(now, found.last_occurrences, effects, previous, found.last_attempts)
             self._dispatcher.set_state(EngineState.RUNNING)
             # Before any run of this term ends: the policy goes on from where the last leader left it.
             self._dispatcher.load_alerts(list(self._dispatcher.specs), alert_states, last_successes, effects)
@@ -446,6 +479,7 @@ class JobScheduler:
             store.attach_channel(), self.snapshot, self, term, seat.leadership.holder, self._hand_over.runs_starting
         )
         self._publisher.start()
+        self._start_retention(store)
         load_past_outcomes(store, list(self._dispatcher.specs), self._loop.post, self._dispatcher.add_past_outcomes)
         log.info(
             "scheduler started with %d jobs; recording runs in %s; leading it in term %d",
@@ -467,6 +501,22 @@ class JobScheduler:
             return [*self._notifier_list, *(self._services or ())]
         services = self._services if self._services is not None else service_notifiers(urls_from_env(os.environ))
         return [*default_notifiers(os.environ), *services]
+    def _start_retention(self, store: RunStore) -> None:
+        """Delete old runs while leading: a pass a minute from now, then every hour (loop timers, the
+        scheduler's clock), each on the retention thread."""
+        if self._retention_policy.days is None:
+            return
+        retention = self.retention = Retention(
+            store, self._retention_policy, may_purge=self._dispatcher.may_dispatch, busy=self._hand_over.runs_starting
+        )
+        retention.start()
+
+        def due(_effects: Effects) -> None:
+            if self._dispatcher.state is EngineState.RUNNING:
+                retention.request(self._clock.now())
+                self._timers.call_at(self._clock.monotonic() + PURGE_EVERY_SECONDS, due)
+
+        self._loop.call(lambda _e: self._timers.call_at(self._clock.monotonic() + FIRST_PURGE_AFTER_SECONDS, due))
 
     def _replaced(self, _by: LeaseHolder) -> None:
         """On the lease keeper's thread: another scheduler leads now (the keeper logged who)."""
@@ -529,6 +579,8 @@ class JobScheduler:
             )
 
         self._loop.call(begin)
+        if self.retention is not None:
+            self.retention.stop()
         self._loop.when_drained().wait()
         thread_output.uninstall()
         if self._publisher is not None:

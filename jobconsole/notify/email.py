@@ -230,6 +230,7 @@ def render_body(notice: FailureNotice) -> str:
         ("Notice", notice.kind.value),
         ("Run id", "-" if notice.run_id is None else str(notice.run_id)),
         ("Status", "-" if notice.status is None else notice.status.value),
+        *([("Attempt", notice.attempt_words.removeprefix("attempt "))] if notice.attempt_words else []),
         ("Host", notice.host or "-"),
     ]
     if notice.kind is NoticeKind.OVERDUE:

@@ -23,11 +23,13 @@ class LogNotifier:
 
     def __call__(self, notice: FailureNotice) -> None:
         if notice.kind is NoticeKind.FAILURE:
+            attempt = notice.attempt_words
             self.logger.error(
-                "job %s run %s %s: %s",
+                "job %s run %s %s%s: %s",
                 notice.job_name,
                 "-" if notice.run_id is None else notice.run_id,
                 "failed" if notice.status is None else notice.status.value,
+                f" ({attempt})" if attempt else "",
                 notice.error_first_line or "(no error message)",
             )
         elif notice.kind is NoticeKind.RECOVERED:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from jobconsole.runs import RunRecord, RunStatus
+from jobconsole.runs import RunRecord, RunStatus, attempt_words
 
 
 class NoticeKind(str, enum.Enum):
@@ -52,6 +52,15 @@ class FailureNotice:
     """Overdue: the last success, or when the job was first watched (or resumed) if it has not succeeded since."""
     expected_within: float | None = None
     """Overdue: the job's ``alert_if_no_success_within``, in seconds."""
+    attempt: int = 1
+    """Which attempt of its run failed; a job with retries is notified of its last attempt only."""
+    attempts: int = 1
+    """How many attempts the job makes in all (its retries + 1)."""
+
+    @property
+    def attempt_words(self) -> str:
+        """``"attempt 3/3"`` for a job with retries; empty for a job without."""
+        return attempt_words(self.attempt, self.attempts)
 
     @property
     def error_first_line(self) -> str:
@@ -68,8 +77,9 @@ class FailureNotice:
         kind: NoticeKind = NoticeKind.FAILURE,
         failing_since: datetime | None = None,
         failed_runs: int = 0,
+        attempts: int = 1,
     ) -> FailureNotice:
-        """The notice for a finished (or abandoned) run from the run history."""
+        """The notice for a finished (or abandoned) run from the run history, of a job making ``attempts``."""
         return cls(
             job_name=record.job_name,
             run_id=record.id,
@@ -82,6 +92,8 @@ class FailureNotice:
             kind=kind,
             failing_since=failing_since,
             failed_runs=failed_runs,
+            attempt=record.attempt,
+            attempts=max(attempts, record.attempt),
         )
 
     @classmethod

@@ -24,6 +24,8 @@ def headline(notice: FailureNotice) -> str:
     if kind is NoticeKind.OVERDUE:
         return f"job {notice.job_name} overdue: {quiet_words(notice)}"
     outcome = notice.status.value.replace("_", " ") if notice.status is not None else "failed"
+    if notice.attempt_words and notice.run_id is not None:
+        run = f" (run {notice.run_id}, {notice.attempt_words})"
     return f"job {notice.job_name} {outcome}{run}"
 
 

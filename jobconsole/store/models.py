@@ -88,6 +88,10 @@ runs_table = Table(
     Column("leader_epoch", BigInteger(), nullable=True),
     # What the run printed and logged (capped: its head and tail); read with one run, never with a page.
     Column("output", Text(), nullable=True),
+    # Which attempt of its run this row is (1: the first); retries are rows of their own (migration 0005).
+    Column("attempt", Integer(), nullable=False, server_default=text("1")),
+    # For a retry: the id of its run's first attempt; None for a first attempt.
+    Column("first_run_id", BigInteger(), nullable=True),
     # History filtered by job, newest first.
     Index("ix_scheduled_job_runs_job_name_id", "job_name", "id"),
     # History with failures only: success is false exactly for failed, timed_out, abandoned.
@@ -105,6 +109,15 @@ runs_table = Table(
         unique=True,
         postgresql_where=text("triggered_by = 'scheduled' AND leader_epoch IS NOT NULL"),
         sqlite_where=text("triggered_by = 'scheduled' AND leader_epoch IS NOT NULL"),
+    ),
+    # One row per attempt of a run: two leaders can never both record the same retry.
+    Index(
+        "ux_scheduled_job_runs_attempt",
+        "first_run_id",
+        "attempt",
+        unique=True,
+        postgresql_where=text("first_run_id IS NOT NULL"),
+        sqlite_where=text("first_run_id IS NOT NULL"),
     ),
 )
 

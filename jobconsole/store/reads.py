@@ -25,6 +25,8 @@ _COLUMNS = [runs_table.c[name] for name in RECORD_FIELDS]
 # a row, and only the run detail shows them.
 _PAGE_COLUMNS = [column for column in _COLUMNS if column.name not in ("traceback", "output")]
 _MORE_OTHER_WAY = "more_other_way"
+NOT_RUNS = (RunStatus.SKIPPED, RunStatus.MISSED)
+"""Rows that stand for occurrences no run was made of."""
 
 
 class CompiledRead(NamedTuple):
@@ -72,11 +74,27 @@ class RecordReads:
         self._get_run = CompiledRead.of(select(*_COLUMNS).where(_ID == bindparam("run_id")), dialect)
         running = select(*_COLUMNS).where(runs_table.c.status == RunStatus.RUNNING.value).order_by(_ID)
         self._running = CompiledRead.of(running, dialect)
+        last_attempt = (
+            select(*_COLUMNS)
+            .where(
+                runs_table.c.job_name == bindparam("job_name"),
+                # The statuses written into the SQL, as the history's status filter does (compiled once).
+                runs_table.c.status.not_in([literal_column(f"'{status.value}'") for status in NOT_RUNS]),
+            )
+            .order_by(_ID.desc())
+            .limit(1)
+        )
+        self._last_attempt = CompiledRead.of(last_attempt, dialect)
         self._history: dict[tuple[PageDirection, bool, bool, bool, tuple[RunStatus, ...], bool], _HistoryShape] = {}
         self._to_driver_time = sqlite_timestamp if dialect.name == "sqlite" else postgres_timestamp
 
     def get_run(self, connection: Connection, run_id: int) -> RunRecord | None:
         rows = self._get_run.run(connection, {"run_id": run_id})
+        return self._full_record(rows[0]) if rows else None
+
+    def last_attempt(self, connection: Connection, job_name: str) -> RunRecord | None:
+        """The job's newest row that is a run (skipped and missed occurrences are not), in full."""
+        rows = self._last_attempt.run(connection, {"job_name": job_name})
         return self._full_record(rows[0]) if rows else None
 
     def running(self, connection: Connection) -> list[RunRecord]:

@@ -8,7 +8,7 @@ and propagates unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
@@ -23,6 +23,7 @@ from jobconsole.store.errors import StoreUnavailableError, is_unavailable, one_l
 from jobconsole.store.models import identity_table, runs_table
 from jobconsole.store.pgcopy import send_copies_through
 from jobconsole.store.reads import RecordReads
+from jobconsole.store.retention import PURGE_BATCH_ROWS, PurgeReport, PurgeRule, purge_runs
 from jobconsole.store.stats import JobStatsRead
 from jobconsole.store.attach import AttachChannel
 from jobconsole.store.leadership import (
@@ -239,6 +240,31 @@ class RunStore:
         """When each of ``job_names`` last succeeded (its run's end); jobs that never did are left out."""
         with self._guard("reading the jobs' last successes"), self._engine.connect() as connection:
             return read_last_successes(connection, job_names)
+
+    def last_attempts(self, job_names: Sequence[str]) -> dict[str, RunRecord]:
+        """Each job's latest row that is a run (not a skipped or missed occurrence), in full; jobs without
+        one are left out. A scheduler taking the lease reads it to plan a retry again."""
+        with self._guard("reading the jobs' last attempts"), self._engine.connect() as connection:
+            found = {name: self._reads.last_attempt(connection, name) for name in job_names}
+        return {name: record for name, record in found.items() if record is not None}
+
+    def purge(
+        self,
+        rule: PurgeRule,
+        *,
+        batch_size: int = PURGE_BATCH_ROWS,
+        dry_run: bool = False,
+        between_batches: Callable[[], bool] = lambda: True,
+    ) -> PurgeReport:
+        """Delete the runs ``rule`` selects in small batches, each its own short transaction, keeping runs in
+        progress and the rows a starting scheduler reads (see :mod:`jobconsole.store.retention`).
+        ``dry_run`` counts them instead. Under a leader's :attr:`term` a batch is refused with FencedError
+        once another leader took over."""
+        with self._guard("deleting old runs"):
+            return purge_runs(
+                self._engine, rule, term=self.term, batch_size=batch_size, dry_run=dry_run,
+                between_batches=between_batches,
+            )
 
     def failure_times_since(self, since: datetime) -> list[datetime]:
         """When each failed, timed-out or abandoned run since ``since`` started, oldest first."""

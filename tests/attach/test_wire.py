@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from jobconsole.attach.wire import decode_snapshot, encode_snapshot
-from jobconsole.interface import EngineSnapshot, EngineState, LiveRunView, LiveState
-from jobconsole.runs import RunMode, TriggeredBy
+from jobconsole.interface import EngineSnapshot, EngineState, JobView, LiveRunView, LiveState
+from jobconsole.runs import RunMode, RunStatus, TriggeredBy
 
 START = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 
@@ -40,3 +41,18 @@ def test_a_snapshot_from_a_leader_that_publishes_no_next_step_still_reads() -> N
     document["running"] = [run[:8] for run in document["running"]]
     [run] = decode_snapshot(json.dumps(document)).running
     assert (run.state, run.next_step, run.next_step_at) == (LiveState.OVERDUE, None, None)
+
+
+def _job(name: str, retries: int, retry_at: datetime | None = None) -> JobView:
+    return JobView(
+        name=name, schedule="every 10 minutes", next_run=START, last_status=RunStatus.FAILED, run_mode=RunMode.THREAD,
+        timeout_seconds=60.0, recent=(RunStatus.FAILED,), running_run_id=None, retries=retries, retry_at=retry_at,
+    )
+
+
+def test_a_jobs_retries_cross_the_wire_and_a_leader_that_publishes_none_still_reads() -> None:
+    snapshot = replace(_snapshot(), jobs=(_job("feed", 2, START + timedelta(seconds=12.5)), _job("plain", 0)))
+    assert tuple(decode_snapshot(encode_snapshot(snapshot)).jobs) == tuple(snapshot.jobs)
+    document = json.loads(encode_snapshot(snapshot))
+    document["jobs"] = [job[:9] for job in document["jobs"]]
+    assert [(job.retries, job.retry_at) for job in decode_snapshot(json.dumps(document)).jobs] == [(0, None), (0, None)]

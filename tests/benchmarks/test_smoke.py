@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PARTS = ("lateness", "burst", "process", "idle", "history", "ssh", "failover", "attach")
+PARTS = ("lateness", "burst", "process", "idle", "history", "ssh", "failover", "attach", "purge")
 
 
 def _require(module: str) -> None:
@@ -65,7 +65,8 @@ def test_quick_run_prints_every_table_and_writes_json(tmp_path: Path) -> None:
     assert harness.returncode == 0, errors[-3000:]
 
     for title in ("1. Dispatch lateness", "1b. Drift", "2. Burst", "3. Process runs", "4. Idle cost",
-                  "5. History at scale", "6. Over SSH", "7. Failover", "8. Attach"):
+                  "5. History at scale", "6. Over SSH", "7. Failover", "8. Attach",
+                  "9. Purge while recording"):
         assert f"### {title}" in printed
     assert "APScheduler 3." in printed and "schedule 1." in printed and "cores" in printed
     assert (tmp_path / "latest.md").read_text().strip() == printed.strip()

@@ -53,6 +53,8 @@ def assert_one_line_exit_2(completed: subprocess.CompletedProcess[str], *expecte
         (f"[notify.webhook]\nurls = ['{SECRET}']\n", "[notify.webhook] urls must be a list of URLs, each scheme://...; item 1"),
         ("[alerts]\nreminder_interval = 'hourly'\n", '[alerts] reminder_interval must be a duration such as "30m"'),
         ("[alerts]\nreminder_interval = -60\n", "[alerts] reminder_interval must be more than 0 seconds, not -60"),
+        ("[retention]\ndays = -1\n", "[retention] days must be a number of days from 0 (keep every run) to 36500, not -1"),
+        ("[retention]\nkeep_per_job = 2.5\n", "[retention] keep_per_job must be a whole number, not a number (2.5)"),
         ("[scheduler]\njobs = 'app.jobs'\ngrace_seconds = \n", "not valid TOML: Invalid value (at line 3, column"),
         ("[scheduler]\njobs = 'app.jobs'\njobs = 'other'\n", "not valid TOML: Cannot overwrite a value (at line 3, column"),
         ("scheduler = 'app.jobs'\n", "scheduler must be a table of settings, [scheduler], not a value"),
@@ -60,7 +62,7 @@ def assert_one_line_exit_2(completed: subprocess.CompletedProcess[str], *expecte
     ids=["unknown-key", "unknown-table", "key-outside-its-table", "unknown-subtable", "wrong-type", "negative-grace",
          "zero-grace", "unknown-log-level", "unknown-smtp-security", "port-out-of-range", "recipients-not-a-list",
          "password-not-a-string", "empty-url", "array-of-tables", "bad-webhook-url", "bad-duration",
-         "negative-duration", "syntax-error", "duplicate-key", "value-for-a-table"],
+         "negative-duration", "negative-retention", "fractional-keep-per-job", "syntax-error", "duplicate-key", "value-for-a-table"],
 )
 def test_a_bad_config_file_names_the_file_and_the_key(toml: str, expected: str, tmp_path: Path) -> None:
     config = tmp_path / "jobconsole.toml"

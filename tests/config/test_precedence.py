@@ -18,6 +18,8 @@ CASES: dict[str, tuple[Any, str, str, tuple[Any, Any, Any]]] = {
     "scheduler.jobs": ("flag.jobs", "env.jobs", '"file.jobs"', ("file.jobs", "env.jobs", "flag.jobs")),
     "scheduler.grace_seconds": (3.0, "4.5", "5", (5.0, 4.5, 3.0)),
     "scheduler.state_dir": (None, "/env/state", '"/file/state"', ("/file/state", "/env/state", None)),
+    "retention.days": (7.0, "14", "30.5", (30.5, 14.0, 7.0)),
+    "retention.keep_per_job": (5, "10", "20", (20, 10, 5)),
     "log.level": ("ERROR", "warning", '"debug"', ("DEBUG", "WARNING", "ERROR")),
     "log.file": ("flag.log", "env.log", '"file.log"', ("file.log", "env.log", "flag.log")),
     "notify.email.host": (None, "env.mail", '"file.mail"', ("file.mail", "env.mail", None)),

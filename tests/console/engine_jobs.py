@@ -17,3 +17,8 @@ def wait_for_stop(stop_event: Any) -> None:
 def ignore_stop(stop_event: Any) -> None:
     """Keeps running after its stop_event is set, as a job that never checks it does."""
     released.wait(120)
+
+
+def fail_with_bad_row(stop_event: Any) -> None:
+    """Fails every time, as a job whose partner feed is down does."""
+    raise ValueError("row 7 of the partner feed is malformed")

@@ -86,6 +86,32 @@ def test_the_database_keeps_one_row_per_scheduled_occurrence(two_stores) -> None
     assert len(first.history(HistoryQuery()).rows) == 3
 
 
+def retry(run_id: int, first_run_id: int, attempt: int) -> RunRecord:
+    return RunRecord(
+        id=run_id, job_name="feed", triggered_by=TriggeredBy.RETRY, status=RunStatus.RUNNING, run_mode=RunMode.THREAD,
+        scheduled_for=START.replace(minute=attempt), started_at=START, attempt=attempt, first_run_id=first_run_id,
+    )
+
+
+def test_the_database_keeps_one_row_per_attempt_of_a_run(two_stores, database_url) -> None:
+    """The retry's counterpart of one row per occurrence: attempt 2 of run 1 is recorded once, whoever writes it."""
+    first, second = two_stores
+    first.term = first.leadership("pid 1 on a").try_take()
+    first.write([record(1), retry(2, 1, 2)])
+    with pytest.raises(Exception, match="(?i)unique"):
+        first.write([retry(3, 1, 2)])
+    # A replaced leader that still holds attempt 3 finds it recorded by its successor: it is told it was replaced.
+    lapse(database_url)
+    second.term = second.leadership("pid 2 on b").try_take()
+    second.write([retry(3, 1, 3)])
+    with pytest.raises(FencedError, match="term 2"):
+        first.write([retry(4, 1, 3)])
+    rows = second.history(HistoryQuery()).rows
+    assert [(row.id, row.attempt, row.first_run_id, row.triggered_by) for row in rows] == [
+        (3, 3, 1, TriggeredBy.RETRY), (2, 2, 1, TriggeredBy.RETRY), (1, 1, None, TriggeredBy.SCHEDULED),
+    ]
+
+
 def test_a_replaced_leader_whose_row_collides_with_its_successors_is_told_it_was_replaced(two_stores, database_url) -> None:
     """Paused past its lease, the first leader still holds a run of an occurrence its successor has since
     recorded (as missed): the unique index refuses the row before the term check runs. That is fencing

@@ -257,3 +257,51 @@ def test_a_database_of_revision_0004_with_runs_gets_the_alert_state_table_and_ke
             assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
     finally:
         engine.dispose()
+
+
+def test_a_database_of_revision_0004_with_runs_gets_attempts_and_keeps_every_row(database_url: str) -> None:
+    """Every run recorded before retries existed is a first attempt: attempt 1, no first run."""
+    _migrate(database_url, "0004")
+    engine = create_engine(database_url)
+    started = START.replace(tzinfo=None) if engine.dialect.name == "sqlite" else START
+    try:
+        table = Table("scheduled_job_runs", MetaData(), autoload_with=engine)
+        assert "attempt" not in table.c and "first_run_id" not in table.c
+        with engine.begin() as connection:
+            connection.execute(insert(table), [
+                {"id": i, "job_name": "feed", "triggered_by": "scheduled", "status": status, "run_mode": "thread",
+                 "scheduled_for": started.replace(minute=i), "started_at": started, "finished_at": started,
+                 "success": status == "succeeded",
+                 "error_message": f"error {i}", "leader_epoch": 1, "output": f"output {i}"}
+                for i, status in ((1, "failed"), (2, "succeeded"))
+            ])
+    finally:
+        engine.dispose()
+
+    store = open_store(database_url)
+    try:
+        assert [(row.id, row.status, row.error_message, row.attempt, row.first_run_id) for row in
+                store.history(HistoryQuery()).rows] == [
+            (2, RunStatus.SUCCEEDED, "error 2", 1, None), (1, RunStatus.FAILED, "error 1", 1, None)]
+        assert store.get_run(1).output == "output 1"
+        store.write([RunRecord(
+            id=3, job_name="feed", triggered_by=TriggeredBy.RETRY, status=RunStatus.SUCCEEDED, run_mode=RunMode.THREAD,
+            scheduled_for=START, started_at=START, attempt=2, first_run_id=1,
+        )])
+        again = store.get_run(3)
+        assert (again.triggered_by, again.attempt, again.first_run_id) == (TriggeredBy.RETRY, 2, 1)
+    finally:
+        store.close()
+
+    # And back: revision 0004 without the columns, every row still there.
+    _migrate(database_url, "0004", down=True)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            columns = {column["name"] for column in inspect(connection).get_columns("scheduled_job_runs")}
+            assert "attempt" not in columns and "first_run_id" not in columns and "output" in columns
+            assert connection.scalar(text("SELECT count(*) FROM scheduled_job_runs")) == 3
+            assert "ux_scheduled_job_runs_attempt" not in {
+                ix["name"] for ix in inspect(connection).get_indexes("scheduled_job_runs")}
+    finally:
+        engine.dispose()

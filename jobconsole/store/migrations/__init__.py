@@ -27,7 +27,7 @@ log = logging.getLogger("jobconsole.store")
 HEAD = "0006"
 """The newest revision; :mod:`jobconsole.store.models` describes the schema it makes."""
 BASELINE = "0001"
-KNOWN = ("0001", "0002", "0003", "0004", "0006")
+KNOWN = ("0001", "0002", "0003", "0004", "0005", "0006")
 _PG_MIGRATION_LOCK = 0x6A6F626D6967  # "jobmig"
 
 
