@@ -22,8 +22,8 @@ from textual.notifications import Notify
 from textual.screen import Screen
 
 from jobconsole.console.escape_keys import split_escape
-from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.formatting import Palette
+from jobconsole.console.gc_pacer import IdleCollector
 from jobconsole.console.history import PAGE_SIZE, HistoryFilter, HistoryTable
 from jobconsole.console.job_stats import JobStatsCache
 from jobconsole.console.main_screen import MainScreen

@@ -192,3 +192,18 @@ def timeout_bar(fraction: float, width: int, palette: Palette, *, over_by: float
     text.append("░" * (width - filled), style=palette.tone("muted"))
     text.append(f" {min(int(fraction * 100), 100):>3d}%", style=style if fraction >= 0.75 else "")
     return text
+
+
+def took_text(duration_ms: int | None, final: bool) -> str:
+    """A run's Took cell: its duration; ``…`` while it runs (its elapsed time ticks in Running); ``–`` if unknown."""
+    if duration_ms is not None:
+        return format_duration(duration_ms / 1000)
+    return "–" if final else "…"
+
+
+def outcome_text(error_first_line: str, message: str | None, palette: Palette) -> Text:
+    """A run's Error / message cell: the error's first line, else the message's, muted."""
+    if error_first_line:
+        return plain(error_first_line, style=palette.tone("error"))
+    return plain((message or "").strip().split("\n")[0], style=palette.tone("muted"))
+

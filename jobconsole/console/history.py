@@ -32,11 +32,12 @@ from jobconsole.console.attempts import JobAttempts
 from jobconsole.console.formatting import (
     STATUS_LOOKS,
     Palette,
-    format_duration,
     format_lines,
     format_timestamp,
+    outcome_text,
     plain,
     status_text,
+    took_text,
 )
 from jobconsole.console.job_stats import duration_cell, stats_version
 from jobconsole.console.panes import EmptyState
@@ -45,7 +46,13 @@ from jobconsole.console.sanitize import strip_control
 from jobconsole.console.sync_table import ColumnSpec, PageAhead
 from jobconsole.console.workers import deliver
 from jobconsole.interface import SchedulerInterface
-from jobconsole.runs import HistoryPage, HistoryQuery, PageDirection, RunRecord, RunStatus
+from jobconsole.runs import (
+    HistoryPage,
+    HistoryQuery,
+    PageDirection,
+    RunRecord,
+    RunStatus,
+)
 
 CursorAim = Literal["keep", "first", "last", "follow"]
 """Where the cursor goes on a page that arrives: stays on its run, the first or last row, or
@@ -577,15 +584,8 @@ class HistoryPane(Vertical):
 
     def _make_cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:
         palette = self._palette
-        if record.duration_ms is not None:
-            took = format_duration(record.duration_ms / 1000)
-        else:
-            # A run in progress: its elapsed time lives in the Running pane, which ticks.
-            took = "–" if record.status.is_final else "…"
-        if record.error_first_line:
-            detail = plain(record.error_first_line, style=palette.tone("error"))
-        else:
-            detail = plain((record.message or "").strip().split("\n")[0], style=palette.tone("muted"))
+        took = took_text(record.duration_ms, record.status.is_final)
+        detail = outcome_text(record.error_first_line, record.message, palette)
         attempt = self._attempts.words(record)
         if attempt:
             shown = plain(f"{attempt} · " if detail.plain else attempt)

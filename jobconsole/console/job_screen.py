@@ -27,10 +27,11 @@ from textual.widgets import Footer, Sparkline, Static
 from jobconsole.console import job_summary
 from jobconsole.console.formatting import (
     Palette,
-    format_duration,
     format_timestamp,
+    outcome_text,
     plain,
     status_text,
+    took_text,
 )
 from jobconsole.console.job_stats import JobStatsCache, duration_cell
 from jobconsole.console.run_table import RunRef, RunTable
@@ -239,14 +240,8 @@ class JobScreen(Screen[None]):
 
     def _cells(self, record: RunRecord, now: datetime) -> dict[str, Text]:
         palette = self._palette
-        if record.duration_ms is not None:
-            took = format_duration(record.duration_ms / 1000)
-        else:
-            took = "–" if record.status.is_final else "…"
-        if record.error_first_line:
-            detail = plain(record.error_first_line, style=palette.tone("error"))
-        else:
-            detail = plain((record.message or "").strip().split("\n")[0], style=palette.tone("muted"))
+        took = took_text(record.duration_ms, record.status.is_final)
+        detail = outcome_text(record.error_first_line, record.message, palette)
         return {
             "status": status_text(record.status, palette),
             "run": plain(f"#{record.id}"),

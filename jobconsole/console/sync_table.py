@@ -24,15 +24,22 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual import events
-from textual._two_way_dict import TwoWayDict
 from textual._segment_tools import line_crop
+from textual._two_way_dict import TwoWayDict
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, Column, ColumnKey, Row, RowDoesNotExist, RowKey
+from textual.widgets.data_table import (
+    CellDoesNotExist,
+    Column,
+    ColumnKey,
+    Row,
+    RowDoesNotExist,
+    RowKey,
+)
 
 SegmentLines = list[list[Segment]]
 CellKey = tuple[object, ...]
