@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from jobconsole.console.formatting import Palette
@@ -58,7 +59,7 @@ class HeaderBar(Widget):
                 snapshot.attached_to,
                 snapshot.read_only,
             )
-        key = (shown, now.replace(microsecond=0), id(palette))
+        key = (shown, now.date(), id(palette))
         if key == self._shown:
             return
         self._shown = key
@@ -72,8 +73,6 @@ class HeaderBar(Widget):
         right = Text(no_wrap=True, end="")
         if self._now is not None:
             right.append(HOST, style=palette.tone("muted"))
-            right.append(" ")
-            right.append(self._now.strftime("%H:%M:%S %Z").strip(), style="bold")
         left = Text(no_wrap=True, end="")
         if not narrow:
             left.append(" jobconsole ", style="bold")
@@ -125,6 +124,30 @@ class HeaderBar(Widget):
             if priority in kept:
                 left.append_text(segment)
         return _spread(left, right, width)
+
+
+class HeaderClock(Widget):
+    """The time to the second, at the header's right end: a widget of its own, so that the second
+    ticking redraws these few cells, not the whole header line (bandwidth over SSH)."""
+
+    DEFAULT_CLASSES = "header-bar"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._now: datetime | None = None
+
+    def show(self, now: datetime) -> None:
+        second = now.replace(microsecond=0)
+        if second != self._now:
+            self._now = second
+            self.refresh()
+
+    def render(self) -> Text:
+        shown = "" if self._now is None else self._now.strftime("%H:%M:%S %Z").strip()
+        return Text(f" {shown} ", style="bold", no_wrap=True, end="")
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return len(" 00:00:00 UTC ")
 
 
 def short_database(label: str) -> str:

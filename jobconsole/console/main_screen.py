@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
 from jobconsole.console.formatting import STATUS_LOOKS, Palette
-from jobconsole.console.header import HeaderBar
+from jobconsole.console.header import HeaderBar, HeaderClock
 from jobconsole.console.history import HistoryPane
 from jobconsole.console.pane_tabs import PaneTabs
 from jobconsole.console.panes import EmptyState, focus_target, pane_of
@@ -85,7 +86,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self._counts: tuple[int | None, ...] = (None, None, None)
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(id="header")
+        with Horizontal(id="header-row"):
+            yield HeaderBar(id="header")
+            yield HeaderClock(id="clock")
         yield PaneTabs(id="pane-tabs")
         yield UpcomingPane(id="upcoming")
         yield RunningPane(id="running")
@@ -122,6 +125,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def show_snapshot(self, snapshot: EngineSnapshot | None, now: datetime, palette: Palette) -> None:
         """Bring every pane up to date; each changes only what changed."""
         self.query_one(HeaderBar).show(snapshot, now, palette)
+        self.query_one(HeaderClock).show(now)
         if snapshot is None:
             return
         self._review_stop_question(snapshot)
